@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Golem.VmImages.Cli.Commands;
+
+var root = new RootCommand("gvmi: hash, check, package, inspect and fetch Golem VM images (.gvmi).")
+{
+    HashCommand.Create(),
+    CheckCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

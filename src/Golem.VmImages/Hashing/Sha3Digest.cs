@@ -1,0 +1,107 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Golem.VmImages;
+
+/// <summary>
+/// A SHA3 digest of any of the four standard lengths (SHA3-224, -256, -384 or -512), as named by a task-package
+/// string: the length of the digest selects the algorithm. An <see cref="ImageHash"/> is the SHA3-224 case.
+/// </summary>
+/// <remarks><c>default(Sha3Digest)</c> holds no digest: <see cref="IsDefault"/> is <see langword="true"/> and it formats as an empty string.</remarks>
+public readonly struct Sha3Digest : IEquatable<Sha3Digest>
+{
+    private readonly byte[]? _bytes;
+
+    private Sha3Digest(byte[] bytes)
+    {
+        _bytes = bytes;
+    }
+
+    /// <summary>Gets the digest length in bits: 224, 256, 384 or 512 (0 for <c>default</c>).</summary>
+    public int BitLength => (_bytes?.Length ?? 0) * 8;
+
+    /// <summary>Gets the algorithm name, such as <c>SHA3-224</c>.</summary>
+    public string AlgorithmName => IsDefault ? string.Empty : $"SHA3-{BitLength}";
+
+    /// <summary>Gets a value indicating whether this is <c>default(Sha3Digest)</c>, which holds no digest.</summary>
+    [MemberNotNullWhen(false, nameof(_bytes))]
+    public bool IsDefault => _bytes is null;
+
+    /// <summary>Gets the digest bytes (empty for <c>default</c>).</summary>
+    public ReadOnlySpan<byte> Bytes => _bytes;
+
+    /// <summary>Indicates whether <paramref name="bitLength"/> is one of 224, 256, 384 and 512.</summary>
+    /// <param name="bitLength">A digest length in bits.</param>
+    /// <returns><see langword="true"/> for a standard SHA3 length.</returns>
+    public static bool IsSupportedBitLength(int bitLength) => bitLength is 224 or 256 or 384 or 512;
+
+    /// <summary>Creates a digest from its bytes; the length (28, 32, 48 or 64 bytes) selects the algorithm.</summary>
+    /// <param name="digest">The digest bytes.</param>
+    /// <returns>The digest.</returns>
+    /// <exception cref="ArgumentException">The length is not a SHA3 digest length.</exception>
+    public static Sha3Digest FromBytes(ReadOnlySpan<byte> digest)
+    {
+        if (!IsSupportedBitLength(digest.Length * 8))
+        {
+            throw new ArgumentException(ErrorMessages.UnsupportedDigestLength(digest.Length * 8), nameof(digest));
+        }
+
+        return new Sha3Digest(digest.ToArray());
+    }
+
+    /// <summary>Converts an image hash to the SHA3-224 digest it is.</summary>
+    /// <param name="hash">The image hash.</param>
+    /// <returns>The digest.</returns>
+    /// <exception cref="ArgumentException"><paramref name="hash"/> is <c>default(ImageHash)</c>.</exception>
+    public static Sha3Digest FromImageHash(ImageHash hash)
+    {
+        if (hash.IsDefault)
+        {
+            throw new ArgumentException(ErrorMessages.ImageHashIsDefault, nameof(hash));
+        }
+
+        return new Sha3Digest(hash.ToArray());
+    }
+
+    /// <summary>Converts an image hash to the SHA3-224 digest it is.</summary>
+    /// <param name="hash">The image hash.</param>
+    public static implicit operator Sha3Digest(ImageHash hash) => FromImageHash(hash);
+
+    /// <summary>Gets this digest as an <see cref="ImageHash"/> when it is a SHA3-224 digest.</summary>
+    /// <param name="hash">The image hash, or <c>default</c>.</param>
+    /// <returns><see langword="true"/> for a SHA3-224 digest.</returns>
+    public bool TryGetImageHash(out ImageHash hash)
+    {
+        hash = BitLength == 224 ? ImageHash.FromBytes(_bytes) : default;
+        return !hash.IsDefault;
+    }
+
+    /// <summary>Returns the digest as lowercase hexadecimal, or an empty string for <c>default</c>.</summary>
+    /// <returns>The hexadecimal digest.</returns>
+    public override string ToString() => Convert.ToHexStringLower(Bytes);
+
+    /// <inheritdoc/>
+    public bool Equals(Sha3Digest other) => Bytes.SequenceEqual(other.Bytes) && IsDefault == other.IsDefault;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is Sha3Digest other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = default(HashCode);
+        hash.AddBytes(Bytes);
+        return hash.ToHashCode();
+    }
+
+    /// <summary>Indicates whether two digests are equal.</summary>
+    /// <param name="left">The first value.</param>
+    /// <param name="right">The second value.</param>
+    /// <returns><see langword="true"/> when equal.</returns>
+    public static bool operator ==(Sha3Digest left, Sha3Digest right) => left.Equals(right);
+
+    /// <summary>Indicates whether two digests differ.</summary>
+    /// <param name="left">The first value.</param>
+    /// <param name="right">The second value.</param>
+    /// <returns><see langword="true"/> when not equal.</returns>
+    public static bool operator !=(Sha3Digest left, Sha3Digest right) => !left.Equals(right);
+}
