@@ -5,6 +5,7 @@ var root = new RootCommand("gvmi: hash, check, package, inspect and fetch Golem 
 {
     HashCommand.Create(),
     CheckCommand.Create(),
+    ServeCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
