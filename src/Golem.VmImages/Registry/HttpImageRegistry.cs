@@ -16,7 +16,7 @@ namespace Golem.VmImages.Registry;
 /// </summary>
 /// <remarks>
 /// With dependency injection, register the named client <see cref="HttpClientName"/> and
-/// <see cref="ImageRegistryOptions"/>; without it, pass an <see cref="HttpClient"/>. Thread-safe.
+/// <see cref="ImageRegistryOptions"/>; without it, use <see cref="Create"/> with an <see cref="HttpClient"/>. Thread-safe.
 /// </remarks>
 public sealed class HttpImageRegistry : IImageRegistry
 {
@@ -46,18 +46,24 @@ public sealed class HttpImageRegistry : IImageRegistry
         _pipeline = BuildPipeline(_options, timeProvider ?? TimeProvider.System);
     }
 
-    /// <summary>Initializes a registry that sends its requests through <paramref name="httpClient"/> (no dependency injection needed).</summary>
+    private HttpImageRegistry(HttpClient httpClient, ImageRegistryOptions options, TimeProvider timeProvider)
+    {
+        _httpClient = httpClient;
+        _options = Snapshot(options);
+        _pipeline = BuildPipeline(_options, timeProvider);
+    }
+
+    /// <summary>Creates a registry that sends its requests through <paramref name="httpClient"/> (no dependency injection needed).</summary>
     /// <param name="httpClient">The client; its <see cref="HttpClient.BaseAddress"/> is not used.</param>
     /// <param name="options">The settings; the defaults when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for timeouts and retry delays; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <returns>The registry.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="httpClient"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
-    public HttpImageRegistry(HttpClient httpClient, ImageRegistryOptions? options = null, TimeProvider? timeProvider = null)
+    public static HttpImageRegistry Create(HttpClient httpClient, ImageRegistryOptions? options = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
-        _httpClient = httpClient;
-        _options = Snapshot(options ?? new ImageRegistryOptions());
-        _pipeline = BuildPipeline(_options, timeProvider ?? TimeProvider.System);
+        return new HttpImageRegistry(httpClient, options ?? new ImageRegistryOptions(), timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>Gets the registry's base address.</summary>
