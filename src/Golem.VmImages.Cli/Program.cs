@@ -5,6 +5,10 @@ var root = new RootCommand("gvmi: hash, check, package, inspect and fetch Golem 
 {
     HashCommand.Create(),
     CheckCommand.Create(),
+    PackageCommand.Create(),
+    InspectCommand.Create(),
+    ResolveCommand.Create(),
+    WrapCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
