@@ -12,10 +12,10 @@ internal static class ResolveCommand
     {
         var tag = new Option<string>("--tag") { Description = "The image tag, user/repository:tag (for example golem/alpine:latest)." };
         var hash = new Option<string>("--hash") { Description = "The image hash (56 hexadecimal characters)." };
-        var registry = new Option<Uri>("--registry")
+        var registry = new Option<string>("--registry")
         {
             Description = "The registry base address.",
-            DefaultValueFactory = _ => new Uri(ImageRegistryOptions.DefaultBaseAddress),
+            DefaultValueFactory = _ => ImageRegistryOptions.DefaultBaseAddress,
         };
         var https = new Option<bool>("--https") { Description = "Use the registry's https download link instead of the http one." };
         var dev = new Option<bool>("--dev") { Description = "Send dev=true (not counted in the registry's statistics) instead of count=true." };
@@ -54,8 +54,14 @@ internal static class ResolveCommand
                 }
 
                 query = query with { UseHttps = parseResult.GetValue(https), DevMode = parseResult.GetValue(dev) };
+                var registryText = parseResult.GetRequiredValue(registry);
+                if (!Uri.TryCreate(registryText, UriKind.Absolute, out var baseAddress))
+                {
+                    throw new ArgumentException(ErrorText.NotAbsoluteUrl(registryText));
+                }
+
                 using var client = new HttpClient();
-                var imageRegistry = HttpImageRegistry.Create(client, new ImageRegistryOptions { BaseAddress = parseResult.GetRequiredValue(registry) });
+                var imageRegistry = HttpImageRegistry.Create(client, new ImageRegistryOptions { BaseAddress = baseAddress });
                 var resolved = await imageRegistry.ResolveAsync(query, cancellationToken).ConfigureAwait(false);
                 var text = new StringBuilder();
                 text.AppendLine(CultureInfo.InvariantCulture, $"Registry:     {imageRegistry.GetRequestUri(query)}");
