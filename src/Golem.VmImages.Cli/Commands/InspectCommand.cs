@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Golem.VmImages.Gvmi;
 
@@ -73,7 +74,7 @@ internal static class InspectCommand
     private static string FormatJson(string path, GvmiMetadata metadata)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("file", path);
@@ -84,7 +85,11 @@ internal static class InspectCommand
             writer.WriteString("crc32", metadata.Crc32.ToString("x8", CultureInfo.InvariantCulture));
             writer.WriteBoolean("crcOk", true);
             writer.WritePropertyName("config");
-            writer.WriteRawValue(metadata.ConfigJson);
+            using (var configJson = JsonDocument.Parse(metadata.ConfigJson))
+            {
+                configJson.WriteTo(writer);
+            }
+
             writer.WriteEndObject();
         }
 

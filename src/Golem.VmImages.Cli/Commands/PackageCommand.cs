@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Golem.VmImages.Packages;
 
@@ -96,7 +97,7 @@ internal static class PackageCommand
     {
         var demand = package.ToDemand();
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("file", path);
@@ -112,7 +113,11 @@ internal static class PackageCommand
 
             writer.WriteEndObject();
             writer.WritePropertyName("package");
-            writer.WriteRawValue(package.ToJson());
+            using (var packageJson = JsonDocument.Parse(package.ToJson()))
+            {
+                packageJson.WriteTo(writer);
+            }
+
             writer.WriteString("csharp", CSharpSnippet(package));
             writer.WriteString("python", PythonSnippet(package));
             writer.WriteEndObject();
