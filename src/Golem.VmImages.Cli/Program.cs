@@ -1,10 +1,14 @@
 using System.CommandLine;
 using Golem.VmImages.Cli.Commands;
 
-var root = new RootCommand("gvmi: hash, check, package, inspect and fetch Golem VM images (.gvmi).")
+var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
 {
     HashCommand.Create(),
     CheckCommand.Create(),
+    PackageCommand.Create(),
+    InspectCommand.Create(),
+    ResolveCommand.Create(),
+    WrapCommand.Create(),
     ServeCommand.Create(),
 };
 

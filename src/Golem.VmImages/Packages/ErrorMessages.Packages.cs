@@ -62,5 +62,11 @@ internal static partial class ErrorMessages
     public static string ImagePackageJsonNull =>
         "The JSON document is null; expected an object describing an image package.";
 
+    public static string ImagePackageJsonToken(string tokenType) =>
+        Format("Expected a JSON object describing an image package but found {0}.", tokenType);
+
+    public static string ImagePackageJsonMissing(string property) =>
+        Format("The JSON object of an image package has no '{0}' property; expected both 'imageHash' and 'imageUrl'.", property);
+
     private static string Excerpt(string s, int max) => s.Length <= max ? s : string.Concat(s.AsSpan(0, max), "...");
 }

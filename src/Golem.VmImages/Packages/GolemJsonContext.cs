@@ -6,6 +6,8 @@ namespace Golem.VmImages.Packages;
 [JsonSourceGenerationOptions(WriteIndented = true, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(ImagePackage))]
 [JsonSerializable(typeof(ImageDemand))]
+[JsonSerializable(typeof(ImageHash))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class GolemJsonContext : JsonSerializerContext
 {
 }

@@ -26,6 +26,7 @@ namespace Golem.VmImages;
 /// <c>https</c> (<c>file</c> only when <see cref="AllowFileUrl"/>), requirements positive and finite, capabilities
 /// non-empty plain names without duplicates. Equality compares every member, the capabilities by content and order.
 /// </remarks>
+[JsonConverter(typeof(ImagePackageJsonConverter))]
 public sealed record ImagePackage
 {
     /// <summary>The demand property naming the image format: <c>golem.srv.comp.vm.package_format</c>.</summary>
@@ -69,7 +70,6 @@ public sealed record ImagePackage
     /// <param name="allowFileUrl">Whether a <c>file</c> URL is accepted.</param>
     /// <exception cref="ArgumentNullException"><paramref name="imageUrl"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="imageHash"/> is default, or <paramref name="imageUrl"/> is not accepted.</exception>
-    [JsonConstructor]
     public ImagePackage(ImageHash imageHash, Uri imageUrl, bool allowFileUrl)
     {
         AllowFileUrl = allowFileUrl;
@@ -79,7 +79,6 @@ public sealed record ImagePackage
 
     /// <summary>Gets the SHA3-224 hash of the whole .gvmi file.</summary>
     /// <exception cref="ArgumentException">Set to default.</exception>
-    [JsonPropertyName("imageHash")]
     public ImageHash ImageHash
     {
         get => _imageHash;
@@ -89,7 +88,6 @@ public sealed record ImagePackage
     /// <summary>Gets the URL providers download the image from, written into the task package exactly as given.</summary>
     /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">Set to a URL that is not absolute http or https (or file, when allowed).</exception>
-    [JsonPropertyName("imageUrl")]
     public Uri ImageUrl
     {
         get => _imageUrl;
@@ -98,14 +96,11 @@ public sealed record ImagePackage
 
     /// <summary>Gets a value indicating whether <see cref="ImageUrl"/> may be a <c>file</c> URL.</summary>
     /// <value>The default is <see langword="false"/>.</value>
-    [JsonPropertyName("allowFileUrl")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool AllowFileUrl { get; }
 
     /// <summary>Gets the minimum memory in GiB (constraint <c>golem.inf.mem.gib</c>).</summary>
     /// <value>The default is 0.5.</value>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not positive and finite.</exception>
-    [JsonPropertyName("minMemGib")]
     public double MinMemGib
     {
         get => _minMemGib;
@@ -115,7 +110,6 @@ public sealed record ImagePackage
     /// <summary>Gets the minimum storage in GiB (constraint <c>golem.inf.storage.gib</c>).</summary>
     /// <value>The default is 2.0.</value>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not positive and finite.</exception>
-    [JsonPropertyName("minStorageGib")]
     public double MinStorageGib
     {
         get => _minStorageGib;
@@ -125,7 +119,6 @@ public sealed record ImagePackage
     /// <summary>Gets the minimum number of CPU threads (constraint <c>golem.inf.cpu.threads</c>).</summary>
     /// <value>The default is 1.</value>
     /// <exception cref="ArgumentOutOfRangeException">Set to zero or less.</exception>
-    [JsonPropertyName("minCpuThreads")]
     public int MinCpuThreads
     {
         get => _minCpuThreads;
@@ -138,8 +131,6 @@ public sealed record ImagePackage
     /// </summary>
     /// <value>The default is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">Set to zero or less.</exception>
-    [JsonPropertyName("minCpuCores")]
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? MinCpuCores
     {
         get => _minCpuCores;
@@ -153,7 +144,6 @@ public sealed record ImagePackage
     /// <value>The default is empty.</value>
     /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">An entry is null, empty, not a plain name, or listed twice.</exception>
-    [JsonPropertyName("capabilities")]
     public IReadOnlyList<string> Capabilities
     {
         get => _capabilities;
@@ -161,7 +151,6 @@ public sealed record ImagePackage
     }
 
     /// <summary>Gets the task package for this image: <c>hash:sha3:&lt;hex&gt;:&lt;url&gt;</c>.</summary>
-    [JsonIgnore]
     public TaskPackage TaskPackage => new(ImageHash, ImageUrl);
 
     /// <summary>

@@ -1,0 +1,15 @@
+using System.Globalization;
+
+namespace Golem.VmImages.Cli.Commands;
+
+/// <summary>Messages the commands print for bad command-line input.</summary>
+internal static class ErrorText
+{
+    public static string NotAbsoluteUrl(string url) =>
+        string.Format(CultureInfo.InvariantCulture, "The URL '{0}' is not an absolute URL; expected something like 'http://example.org/app.gvmi'.", url);
+
+    public static string NotImageHash(string text, string reason) =>
+        string.Format(CultureInfo.InvariantCulture, "'{0}' is not an image hash: {1}", text, reason);
+
+    public static string TagAndHash => "Give exactly one of --tag or --hash.";
+}

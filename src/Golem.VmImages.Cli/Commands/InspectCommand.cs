@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Golem.VmImages.Gvmi;
+
+namespace Golem.VmImages.Cli.Commands;
+
+/// <summary><c>gvmi inspect FILE.gvmi [--json]</c>: the metadata trailer (container config, CRC, sizes) of a .gvmi image.</summary>
+internal static class InspectCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The .gvmi image to inspect." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text." };
+        var command = new Command("inspect", "Show the metadata of a .gvmi image (entrypoint, cmd, env, volumes, ...), its CRC check and sizes; a corrupt trailer is an error.")
+        {
+            file, json,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var path = parseResult.GetRequiredValue(file).FullName;
+            GvmiMetadata metadata;
+            try
+            {
+                metadata = await GvmiFile.ReadMetadataAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is GvmiFormatException or IOException or UnauthorizedAccessException)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"gvmi inspect: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            var text = parseResult.GetValue(json) ? FormatJson(path, metadata) : FormatText(path, metadata);
+            await parseResult.InvocationConfiguration.Output.WriteAsync(text).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static string FormatText(string path, GvmiMetadata metadata)
+    {
+        var config = metadata.Config;
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"File:         {path}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Size:         {metadata.FileLength} bytes (squashfs {metadata.SquashfsLength}, metadata trailer {metadata.TrailerLength})");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Squashfs:     {(metadata.HasSquashfsMagic ? "starts with the squashfs magic 'hsqs'" : "WARNING: does not start with the squashfs magic 'hsqs'")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Metadata CRC: 0x{metadata.Crc32:x8} (OK)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Entrypoint:   {List(config.Entrypoint)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Cmd:          {List(config.Cmd)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"WorkingDir:   {config.WorkingDir ?? "(none)"}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"User:         {config.User ?? "(none)"}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Image:        {config.Image ?? "(none)"}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Volumes:      {List(config.Volumes)}");
+        text.AppendLine("Env:");
+        foreach (var entry in config.Env)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {entry}");
+        }
+
+        text.AppendLine("Labels:");
+        foreach (var (key, value) in config.Labels)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {key} = {value}");
+        }
+
+        return text.ToString();
+    }
+
+    private static string List(IReadOnlyList<string>? values) =>
+        values is null ? "(none)" : "[" + string.Join(", ", values.Select(v => JsonSerializer.Serialize(v, CliJsonContext.Default.String))) + "]";
+
+    private static string FormatJson(string path, GvmiMetadata metadata)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("file", path);
+            writer.WriteNumber("fileLength", metadata.FileLength);
+            writer.WriteNumber("squashfsLength", metadata.SquashfsLength);
+            writer.WriteNumber("trailerLength", metadata.TrailerLength);
+            writer.WriteBoolean("hasSquashfsMagic", metadata.HasSquashfsMagic);
+            writer.WriteString("crc32", metadata.Crc32.ToString("x8", CultureInfo.InvariantCulture));
+            writer.WriteBoolean("crcOk", true);
+            writer.WritePropertyName("config");
+            using (var configJson = JsonDocument.Parse(metadata.ConfigJson))
+            {
+                configJson.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray()) + Environment.NewLine;
+    }
+}

@@ -1,0 +1,202 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Golem.VmImages.Packages;
+
+namespace Golem.VmImages.Cli.Commands;
+
+/// <summary>
+/// <c>gvmi package FILE --url URL [...]</c>: the publisher flow. Hashes the image and prints the hash, the task
+/// package, the demand and ready-to-paste C# and Python snippets.
+/// </summary>
+internal static class PackageCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The .gvmi image to publish." };
+        var url = new Option<string>("--url") { Description = "The absolute http or https URL the image will be served from.", Required = true };
+        var minMem = new Option<double>("--min-mem-gib") { Description = "Minimum memory in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinMemGib };
+        var minStorage = new Option<double>("--min-storage-gib") { Description = "Minimum storage in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinStorageGib };
+        var minThreads = new Option<int>("--min-cpu-threads") { Description = "Minimum CPU threads.", DefaultValueFactory = _ => ImagePackage.DefaultMinCpuThreads };
+        var minCores = new Option<int?>("--min-cpu-cores") { Description = "Minimum CPU cores (adds golem.inf.cpu.cores; left out by default, like the Python SDK)." };
+        var capability = new Option<string[]>("--capability")
+        {
+            Description = "A capability the provider must offer: vpn, inet, manifest-support, start-entrypoint, gpu or another name. Repeat for several.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text." };
+
+        var command = new Command("package", "Hash a .gvmi image and print its task package, demand (properties and constraints) and C#/Python snippets.")
+        {
+            file, url, minMem, minStorage, minThreads, minCores, capability, json,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            var path = parseResult.GetRequiredValue(file).FullName;
+            ImagePackage package;
+            try
+            {
+                if (!Uri.TryCreate(parseResult.GetRequiredValue(url), UriKind.Absolute, out var imageUrl))
+                {
+                    throw new ArgumentException(ErrorText.NotAbsoluteUrl(parseResult.GetRequiredValue(url)));
+                }
+
+                package = await ImagePackage.FromFileAsync(path, imageUrl, cancellationToken: cancellationToken).ConfigureAwait(false);
+                package = package with
+                {
+                    MinMemGib = parseResult.GetValue(minMem),
+                    MinStorageGib = parseResult.GetValue(minStorage),
+                    MinCpuThreads = parseResult.GetValue(minThreads),
+                    MinCpuCores = parseResult.GetValue(minCores),
+                    Capabilities = parseResult.GetValue(capability) ?? [],
+                };
+            }
+            catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"gvmi package: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            var text = parseResult.GetValue(json) ? FormatJson(package, path) : FormatText(package);
+            await output.WriteAsync(text).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    internal static string FormatText(ImagePackage package)
+    {
+        var demand = package.ToDemand();
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Image hash:   {package.ImageHash}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Task package: {demand.TaskPackage}");
+        text.AppendLine();
+        text.AppendLine("Demand properties:");
+        foreach (var (key, value) in demand.Properties)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {key} = {value}");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Demand constraints:");
+        text.AppendLine(demand.Constraints);
+        text.AppendLine();
+        text.AppendLine("C# (Golem.VmImages):");
+        text.Append(CSharpSnippet(package));
+        text.AppendLine();
+        text.AppendLine("Python (yapapi):");
+        text.Append(PythonSnippet(package));
+        return text.ToString();
+    }
+
+    internal static string FormatJson(ImagePackage package, string path)
+    {
+        var demand = package.ToDemand();
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("file", path);
+            writer.WriteString("imageHash", package.ImageHash.ToString());
+            writer.WriteString("taskPackage", demand.TaskPackage);
+            writer.WriteString("packageFormat", demand.PackageFormat);
+            writer.WriteString("constraints", demand.Constraints);
+            writer.WriteStartObject("properties");
+            foreach (var (key, value) in demand.Properties)
+            {
+                writer.WriteString(key, value);
+            }
+
+            writer.WriteEndObject();
+            writer.WritePropertyName("package");
+            using (var packageJson = JsonDocument.Parse(package.ToJson()))
+            {
+                packageJson.WriteTo(writer);
+            }
+
+            writer.WriteString("csharp", CSharpSnippet(package));
+            writer.WriteString("python", PythonSnippet(package));
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray()) + Environment.NewLine;
+    }
+
+    private static string CSharpSnippet(ImagePackage package)
+    {
+        var lines = new List<string>();
+        if (package.MinMemGib != ImagePackage.DefaultMinMemGib)
+        {
+            lines.Add($"    MinMemGib = {package.MinMemGib.ToString("R", CultureInfo.InvariantCulture)},");
+        }
+
+        if (package.MinStorageGib != ImagePackage.DefaultMinStorageGib)
+        {
+            lines.Add($"    MinStorageGib = {package.MinStorageGib.ToString("R", CultureInfo.InvariantCulture)},");
+        }
+
+        if (package.MinCpuThreads != ImagePackage.DefaultMinCpuThreads)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"    MinCpuThreads = {package.MinCpuThreads},"));
+        }
+
+        if (package.MinCpuCores is { } cores)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"    MinCpuCores = {cores},"));
+        }
+
+        if (package.Capabilities.Count > 0)
+        {
+            lines.Add($"    Capabilities = [{string.Join(", ", package.Capabilities.Select(c => JsonSerializer.Serialize(c, CliJsonContext.Default.String)))}],");
+        }
+
+        var text = new StringBuilder();
+        text.AppendLine("var package = new ImagePackage(");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    ImageHash.Parse(\"{package.ImageHash}\"),");
+        text.Append(CultureInfo.InvariantCulture, $"    new Uri({JsonSerializer.Serialize(package.ImageUrl.OriginalString, CliJsonContext.Default.String)}))");
+        if (lines.Count == 0)
+        {
+            text.AppendLine(";");
+        }
+        else
+        {
+            text.AppendLine();
+            text.AppendLine("{");
+            foreach (var line in lines)
+            {
+                text.AppendLine(line);
+            }
+
+            text.AppendLine("};");
+        }
+
+        return text.ToString();
+    }
+
+    private static string PythonSnippet(ImagePackage package)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("package = await vm.repo(");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    image_hash=\"{package.ImageHash}\",");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    image_url={JsonSerializer.Serialize(package.ImageUrl.OriginalString, CliJsonContext.Default.String)},");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    min_mem_gib={PythonFloat.Format(package.MinMemGib)},");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    min_storage_gib={PythonFloat.Format(package.MinStorageGib)},");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    min_cpu_threads={package.MinCpuThreads},");
+        if (package.Capabilities.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"    capabilities=[{string.Join(", ", package.Capabilities.Select(c => JsonSerializer.Serialize(c, CliJsonContext.Default.String)))}],");
+        }
+
+        text.AppendLine(")");
+        if (package.MinCpuCores is not null)
+        {
+            text.AppendLine("# yapapi has no min_cpu_cores; the C# package adds (golem.inf.cpu.cores>=N) to the constraints.");
+        }
+
+        return text.ToString();
+    }
+}

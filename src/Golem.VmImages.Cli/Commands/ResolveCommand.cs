@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Golem.VmImages.Registry;
+
+namespace Golem.VmImages.Cli.Commands;
+
+/// <summary><c>gvmi resolve (--tag T | --hash H) [--registry URL] [--https] [--dev]</c>: asks the image registry about an image.</summary>
+internal static class ResolveCommand
+{
+    public static Command Create()
+    {
+        var tag = new Option<string>("--tag") { Description = "The image tag, user/repository:tag (for example golem/alpine:latest)." };
+        var hash = new Option<string>("--hash") { Description = "The image hash (56 hexadecimal characters)." };
+        var registry = new Option<string>("--registry")
+        {
+            Description = "The registry base address.",
+            DefaultValueFactory = _ => ImageRegistryOptions.DefaultBaseAddress,
+        };
+        var https = new Option<bool>("--https") { Description = "Use the registry's https download link instead of the http one." };
+        var dev = new Option<bool>("--dev") { Description = "Send dev=true (not counted in the registry's statistics) instead of count=true." };
+        var command = new Command("resolve", "Ask the Golem image registry (GET /v1/image/info) for an image by tag or hash and print its hash, size, link and task package.")
+        {
+            tag, hash, registry, https, dev,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var error = parseResult.InvocationConfiguration.Error;
+            var tagValue = parseResult.GetValue(tag);
+            var hashValue = parseResult.GetValue(hash);
+            if ((tagValue is null) == (hashValue is null))
+            {
+                await error.WriteLineAsync($"gvmi resolve: {ErrorText.TagAndHash}").ConfigureAwait(false);
+                return 2;
+            }
+
+            try
+            {
+                ImageQuery query;
+                if (tagValue is not null)
+                {
+                    query = ImageQuery.ByTag(tagValue);
+                }
+                else
+                {
+                    try
+                    {
+                        query = ImageQuery.ByHash(ImageHash.Parse(hashValue!));
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw new ArgumentException(ErrorText.NotImageHash(hashValue!, ex.Message), ex);
+                    }
+                }
+
+                query = query with { UseHttps = parseResult.GetValue(https), DevMode = parseResult.GetValue(dev) };
+                var registryText = parseResult.GetRequiredValue(registry);
+                if (!Uri.TryCreate(registryText, UriKind.Absolute, out var baseAddress))
+                {
+                    throw new ArgumentException(ErrorText.NotAbsoluteUrl(registryText));
+                }
+
+                using var client = new HttpClient();
+                var imageRegistry = HttpImageRegistry.Create(client, new ImageRegistryOptions { BaseAddress = baseAddress });
+                var resolved = await imageRegistry.ResolveAsync(query, cancellationToken).ConfigureAwait(false);
+                var text = new StringBuilder();
+                text.AppendLine(CultureInfo.InvariantCulture, $"Registry:     {imageRegistry.GetRequestUri(query)}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"Image hash:   {resolved.ImageHash}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"Size:         {resolved.SizeInBytes} bytes");
+                text.AppendLine(CultureInfo.InvariantCulture, $"http link:    {resolved.HttpUrl?.OriginalString ?? "(none)"}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"https link:   {resolved.HttpsUrl?.OriginalString ?? "(none)"}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"Task package: {resolved.Package.TaskPackage}");
+                await parseResult.InvocationConfiguration.Output.WriteAsync(text.ToString()).ConfigureAwait(false);
+                return 0;
+            }
+            catch (Exception ex) when (ex is ArgumentException or ImageRegistryException)
+            {
+                await error.WriteLineAsync($"gvmi resolve: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+        });
+        return command;
+    }
+}

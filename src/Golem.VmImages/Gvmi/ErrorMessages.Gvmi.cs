@@ -1,0 +1,33 @@
+namespace Golem.VmImages;
+
+/// <content>Messages for .gvmi files.</content>
+internal static partial class ErrorMessages
+{
+    public static string GvmiTooSmall(string source, long length, int minimum) =>
+        Format("The .gvmi file {0} is {1} bytes long; expected at least {2} bytes (a squashfs image, a CRC-32, the metadata JSON and an 8-digit length).", source, length, minimum);
+
+    public static string GvmiLengthFieldNotDigits(string source, string found) =>
+        Format("The metadata length field at the end of the .gvmi file {0} is '{1}'; expected 8 ASCII decimal digits.", source, found);
+
+    public static string GvmiLengthFieldTooLarge(string source, long metadataLength, long fileLength) =>
+        Format("The metadata length field of the .gvmi file {0} says {1} bytes of JSON, which with the CRC and the length field exceeds the file length {2}; expected a length that fits.", source, metadataLength, fileLength);
+
+    public static string GvmiCrcMismatch(string source, uint stored, uint computed) =>
+        Format("The metadata of the .gvmi file {0} has CRC-32 0x{1:x8} but the stored CRC-32 is 0x{2:x8}; expected them to match.", source, computed, stored);
+
+    public static string GvmiConfigJson(string source, string detail) =>
+        Format("The metadata of the .gvmi file {0} is not a valid container config ({1}); expected a JSON object such as {{\"Cmd\":[\"/bin/sh\"]}}.", source, detail);
+
+    public static string GvmiConfigMember(string member, string kind, string expected) =>
+        Format("The container config member '{0}' is a JSON {1}; expected {2}.", member, kind, expected);
+
+    public static string GvmiConfigTooLarge(int length) =>
+        Format("The container config JSON is {0} bytes long; expected at most 99999999 bytes (the 8-digit length field).", length);
+
+    public static string GvmiNotSquashfs(string found) =>
+        Format("The squashfs input starts with bytes {0}; expected the squashfs magic 'hsqs' (68-73-71-73).", found);
+
+    public static string StreamNotSeekable => "The stream must be readable and seekable.";
+
+    public static string StreamNotWritable => "The stream must be writable.";
+}

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Golem.VmImages.Packages;
+
+/// <summary>
+/// Reads and writes an <see cref="ImagePackage"/> with stable property names; a missing requirement keeps the
+/// <c>vm.repo()</c> default, and every value goes through the package's validation.
+/// </summary>
+internal sealed class ImagePackageJsonConverter : JsonConverter<ImagePackage>
+{
+    public override ImagePackage Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException(ErrorMessages.ImagePackageJsonToken(reader.TokenType.ToString()));
+        }
+
+        ImageHash? hash = null;
+        string? url = null;
+        var allowFile = false;
+        double? mem = null;
+        double? storage = null;
+        int? threads = null;
+        int? cores = null;
+        List<string>? capabilities = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            switch (name)
+            {
+                case "imageHash":
+                    hash = JsonSerializer.Deserialize(ref reader, GolemJsonContext.Default.ImageHash);
+                    break;
+                case "imageUrl":
+                    url = reader.GetString();
+                    break;
+                case "allowFileUrl":
+                    allowFile = reader.GetBoolean();
+                    break;
+                case "minMemGib":
+                    mem = reader.GetDouble();
+                    break;
+                case "minStorageGib":
+                    storage = reader.GetDouble();
+                    break;
+                case "minCpuThreads":
+                    threads = reader.GetInt32();
+                    break;
+                case "minCpuCores":
+                    cores = reader.TokenType == JsonTokenType.Null ? null : reader.GetInt32();
+                    break;
+                case "capabilities":
+                    capabilities = JsonSerializer.Deserialize(ref reader, GolemJsonContext.Default.ListString);
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        if (hash is not { } imageHash)
+        {
+            throw new JsonException(ErrorMessages.ImagePackageJsonMissing("imageHash"));
+        }
+
+        if (url is null)
+        {
+            throw new JsonException(ErrorMessages.ImagePackageJsonMissing("imageUrl"));
+        }
+
+        return new ImagePackage(imageHash, new Uri(url, UriKind.RelativeOrAbsolute), allowFile)
+        {
+            MinMemGib = mem ?? ImagePackage.DefaultMinMemGib,
+            MinStorageGib = storage ?? ImagePackage.DefaultMinStorageGib,
+            MinCpuThreads = threads ?? ImagePackage.DefaultMinCpuThreads,
+            MinCpuCores = cores,
+            Capabilities = capabilities ?? [],
+        };
+    }
+
+    public override void Write(Utf8JsonWriter writer, ImagePackage value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("imageHash", value.ImageHash.ToString());
+        writer.WriteString("imageUrl", value.ImageUrl.OriginalString);
+        if (value.AllowFileUrl)
+        {
+            writer.WriteBoolean("allowFileUrl", true);
+        }
+
+        writer.WriteNumber("minMemGib", value.MinMemGib);
+        writer.WriteNumber("minStorageGib", value.MinStorageGib);
+        writer.WriteNumber("minCpuThreads", value.MinCpuThreads);
+        if (value.MinCpuCores is { } cores)
+        {
+            writer.WriteNumber("minCpuCores", cores);
+        }
+
+        writer.WriteStartArray("capabilities");
+        foreach (var capability in value.Capabilities)
+        {
+            writer.WriteStringValue(capability);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+}

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Text.Json;
+using Golem.VmImages.Cli.Commands;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Golem.VmImages.Tests.Cli;
+
+public class InteropCommandsTests
+{
+    private static readonly string SamplePath = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "samples", "hello.gvmi");
+    private const string SampleHash = "466d669ea25f93bd17b549e808f439ad4df2d5af4afa4d28d58b21e9";
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var root = new RootCommand { PackageCommand.Create(), InspectCommand.Create(), ResolveCommand.Create(), WrapCommand.Create() };
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public async Task Package_Sample_PrintsHashTaskPackageConstraintsAndSnippets()
+    {
+        var (exitCode, output, error) = await RunAsync("package", SamplePath, "--url", "http://127.0.0.1:8000/hello.gvmi", "--capability", "vpn", "--min-mem-gib", "1");
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(output, Does.Contain($"Task package: hash:sha3:{SampleHash}:http://127.0.0.1:8000/hello.gvmi"));
+        Assert.That(output, Does.Contain("(&(golem.inf.mem.gib>=1.0)\n\t(golem.inf.storage.gib>=2.0)\n\t(golem.inf.cpu.threads>=1)\n\t(golem.runtime.capabilities=vpn)\n\t(golem.runtime.name=vm))"));
+        Assert.That(output, Does.Contain("    MinMemGib = 1,"));
+        Assert.That(output, Does.Contain("    capabilities=[\"vpn\"],"));
+        Assert.That(output, Does.Contain("    min_mem_gib=1.0,"));
+    }
+
+    [Test]
+    public async Task Package_Json_HasPlainStringValues()
+    {
+        var (exitCode, output, _) = await RunAsync("package", SamplePath, "--url", "http://127.0.0.1:8000/hello.gvmi", "--json");
+
+        Assert.That(exitCode, Is.Zero);
+        using var document = JsonDocument.Parse(output);
+        var root = document.RootElement;
+        Assert.That(root.GetProperty("taskPackage").GetString(), Is.EqualTo($"hash:sha3:{SampleHash}:http://127.0.0.1:8000/hello.gvmi"));
+        Assert.That(root.GetProperty("packageFormat").GetString(), Is.EqualTo("gvmkit-squash"));
+        Assert.That(root.GetProperty("constraints").GetString(), Does.StartWith("(&(golem.inf.mem.gib>=0.5)\n\t"));
+        Assert.That(root.GetProperty("package").GetProperty("imageHash").GetString(), Is.EqualTo(SampleHash));
+    }
+
+    [Test]
+    public async Task Package_BadUrl_FailsWithReason()
+    {
+        var (exitCode, _, error) = await RunAsync("package", SamplePath, "--url", "ftp://127.0.0.1/hello.gvmi");
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(error, Does.Contain("scheme 'ftp' is not supported"));
+    }
+
+    [Test]
+    public async Task Inspect_Sample_PrintsMetadata()
+    {
+        var (exitCode, output, _) = await RunAsync("inspect", SamplePath);
+
+        Assert.That(exitCode, Is.Zero);
+        Assert.That(output, Does.Contain("Cmd:          [\"/bin/cat\", \"/hello.txt\"]"));
+        Assert.That(output, Does.Contain("(OK)"));
+    }
+
+    [Test]
+    public async Task Inspect_CorruptTrailer_NonZeroExitAndReasonOnStderr()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            var bytes = await File.ReadAllBytesAsync(SamplePath);
+            bytes[^20] ^= 0x20;
+            await File.WriteAllBytesAsync(path, bytes);
+
+            var (exitCode, output, error) = await RunAsync("inspect", path);
+
+            Assert.That(exitCode, Is.EqualTo(1));
+            Assert.That(output, Is.Empty);
+            Assert.That(error, Does.Contain("CRC-32"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public async Task Resolve_NeitherTagNorHash_Fails()
+    {
+        var (exitCode, _, error) = await RunAsync("resolve");
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("exactly one of --tag or --hash"));
+    }
+
+    [Test]
+    public async Task Resolve_TagAgainstLoopbackRegistry_PrintsTaskPackage()
+    {
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/v1/image/info", (HttpContext context) =>
+            context.Request.Query["tag"] == "golem/hello:1" && context.Request.Query["dev"] == "true"
+                ? Results.Text($$"""{"http":"http://127.0.0.1/download/{{SampleHash}}","https":"https://127.0.0.1/download/{{SampleHash}}","sha3":"{{SampleHash}}","size":4231}""", "application/json")
+                : Results.NotFound()));
+
+        var (exitCode, output, error) = await RunAsync("resolve", "--tag", "golem/hello:1", "--registry", server.BaseAddress.ToString(), "--https", "--dev");
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(output, Does.Contain($"Task package: hash:sha3:{SampleHash}:https://127.0.0.1/download/{SampleHash}"));
+        Assert.That(output, Does.Contain("Size:         4231 bytes"));
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Golem.VmImages.Tests.Packages;
+
+public class ImageUrlCheckTests
+{
+    private static readonly ImageHash Hash = ImageHash.OfEmptyInput;
+
+    [Test]
+    public async Task CheckUrlAsync_ServedFile_ReportsOkLengthAndRanges()
+    {
+        await using var server = await LoopbackServer.StartAsync(app =>
+        {
+            app.MapMethods("/image.gvmi", ["HEAD"], (HttpContext context) =>
+            {
+                context.Response.ContentLength = 1234;
+                context.Response.Headers.AcceptRanges = "bytes";
+                return Task.CompletedTask;
+            });
+            app.MapMethods("/moved", ["HEAD"], () => Results.Redirect("/image.gvmi"));
+        });
+        using var client = new HttpClient();
+        var package = new ImagePackage(Hash, new Uri(server.BaseAddress, "/moved"));
+
+        var check = await package.CheckUrlAsync(client);
+
+        Assert.That(check.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(check.IsOk, Is.True);
+        Assert.That(check.ContentLength, Is.EqualTo(1234));
+        Assert.That(check.SupportsRanges, Is.True);
+    }
+
+    [Test]
+    public async Task CheckUrlAsync_Missing_ReportsNotFound()
+    {
+        await using var server = await LoopbackServer.StartAsync(_ => { });
+        using var client = new HttpClient();
+        var package = new ImagePackage(Hash, new Uri(server.BaseAddress, "/nope.gvmi"));
+
+        var check = await package.CheckUrlAsync(client);
+
+        Assert.That(check.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(check.IsOk, Is.False);
+        Assert.That(check.SupportsRanges, Is.False);
+    }
+
+    [Test]
+    public void CheckUrlAsync_NullClient_Throws()
+    {
+        Assert.Throws<ArgumentNullException>(() => _ = new ImagePackage(Hash, new Uri("http://127.0.0.1/x")).CheckUrlAsync(null!));
+    }
+}
