@@ -9,7 +9,7 @@ internal static partial class ErrorMessages
 
     public static string TooLargeDefault => "The image is larger than allowed.";
 
-    public static string DigestIsDefault => "The expected digest is default(Sha3Digest) and holds no digest; expected a SHA3 digest from Sha3Digest.FromBytes or an ImageHash.";
+    public static string ExpectedDigestIsDefault => "The expected digest is default(Sha3Digest) and holds no digest; expected a SHA3 digest from Sha3Digest.FromBytes or an ImageHash.";
 
     public static string NoUrls => "The URL list is empty; expected at least one http, https or file URL.";
 

@@ -308,7 +308,7 @@ public sealed class ImageCache
     {
         if (digest.IsDefault)
         {
-            throw new ArgumentException(ErrorMessages.DigestIsDefault, nameof(digest));
+            throw new ArgumentException(ErrorMessages.ExpectedDigestIsDefault, nameof(digest));
         }
     }
 

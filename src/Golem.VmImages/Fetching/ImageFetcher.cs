@@ -115,7 +115,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     {
         if (expected.IsDefault)
         {
-            throw new ArgumentException(ErrorMessages.DigestIsDefault, nameof(expected));
+            throw new ArgumentException(ErrorMessages.ExpectedDigestIsDefault, nameof(expected));
         }
 
         ArgumentNullException.ThrowIfNull(urls);
@@ -394,6 +394,16 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
 
             Log.Verified(_logger, expected.ToString(), url, length, download.Attempt);
             return new FetchedImage(finalPath, expected, length, FromCache: false, download.BytesTransferred, _time.GetElapsedTime(started), download.Attempt, url);
+        }
+        catch (ImageTooLargeException)
+        {
+            // An oversize body is never resumed: drop what was received.
+            if (download.File is not null)
+            {
+                ResetToZero(download);
+            }
+
+            throw;
         }
         catch (ImageDownloadException ex)
         {
