@@ -320,6 +320,8 @@ public sealed partial class ImageFetcher
 
         public void OnCommitted(long offset)
         {
+            // The file and the hasher now both cover [0, offset): a failed attempt resumes from here.
+            Offset = offset;
             if (Progress is not null && offset - _lastReported >= ProgressEvery)
             {
                 _lastReported = offset;

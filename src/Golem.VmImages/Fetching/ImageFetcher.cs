@@ -405,6 +405,15 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
 
             throw;
         }
+        catch (TransientFailure ex)
+        {
+            // Attempts exhausted: report the last failure as the public type.
+            throw new ImageDownloadException(ex.Message, ex.Url, ex.StatusCode, download.Attempt, ex.InnerException)
+            {
+                IsTransient = true,
+                RetryAfter = ex.RetryAfter,
+            };
+        }
         catch (ImageDownloadException ex)
         {
             ex.Attempts = Math.Max(ex.Attempts, download.Attempt);
