@@ -5,6 +5,8 @@ var root = new RootCommand("gvmi: hash, check, package, inspect and fetch Golem 
 {
     HashCommand.Create(),
     CheckCommand.Create(),
+    FetchCommand.Create(),
+    CacheCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -437,6 +437,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     private async Task CopyLocalFileAsync(Download download, CancellationToken cancellationToken)
     {
         download.Attempt = 1;
+        download.AttemptStarted = _time.GetTimestamp();
         ResetToZero(download);
         var path = download.Url.LocalPath;
         FileStream source;
@@ -464,9 +465,10 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
         var actual = download.Hasher.GetCurrentDigest();
         if (actual != download.Expected)
         {
+            var received = download.Offset;
             DiscardPartial(download);
             _metrics.VerifyFailed();
-            throw new ImageHashMismatchException(download.Expected, actual, download.Url, download.Offset);
+            throw new ImageHashMismatchException(download.Expected, actual, download.Url, received);
         }
     }
 

@@ -761,8 +761,10 @@ public sealed class FaultTests : FetcherTestBase
         Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(body));
 
         var wrong = DigestOf(MakeBody(10, 3));
-        await Assert.ThrowsAsync<ImageHashMismatchException>(() => fetcher.FetchAsync(wrong, [new Uri(source)]));
+        var ex = await Assert.ThrowsAsync<ImageHashMismatchException>(() => fetcher.FetchAsync(wrong, [new Uri(source)]));
+        Assert.That((ex!.Length, ex.BodyWasEmpty), Is.EqualTo(((long)Size, false)));
         AssertNoFinalFile(wrong);
+        Assert.That(PartialFiles(), Is.Empty);
     }
 
     [Test]
