@@ -49,6 +49,8 @@ public sealed record Fault
     public byte[]? Body { get; init; }
 
     public string? ContentDisposition { get; init; }
+
+    public int? ChunkDelayMs { get; init; }
 }
 
 public sealed record RecordedRequest(int Index, string Scheme, int Port, string Path, string? Range, string? IfRange, string? Authorization, string? AcceptEncoding);
@@ -244,7 +246,7 @@ public sealed class FaultServer : IAsyncDisposable
                 await response.Body.WriteAsync(payload.Slice((int)sent, n), context.RequestAborted);
                 Interlocked.Add(ref _bytesSent, n);
                 sent += n;
-                if (fault.TrickleDelayMs is { } delay)
+                if ((fault.TrickleDelayMs ?? fault.ChunkDelayMs) is { } delay)
                 {
                     await response.Body.FlushAsync(context.RequestAborted);
                     await Task.Delay(delay, context.RequestAborted);
