@@ -129,6 +129,37 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
         Assert.That(log, Has.None.Contains(" 206 "));
     }
 
+    [Test]
+    [Category("Slow")]
+    public async Task Case24_ResumeBeyond4GiB_SparseBodyFromNginx()
+    {
+        await using var nginx = await NginxServer.StartAsync(Root);
+        const long length = (4L << 30) + (3 << 20) + 7;
+        const long resumeAt = (4L << 30) + 12345;
+        var path = nginx.FilePath("big.gvmi");
+        await using (var file = new FileStream(path, FileMode.CreateNew))
+        {
+            file.SetLength(length);
+            file.Position = length - 5;
+            file.Write([1, 2, 3, 4, 5]);
+        }
+
+        var digest = (Sha3Digest)await ImageHasher.HashFileAsync(path);
+        var url = nginx.Url("big.gvmi");
+        await PlantPartialAsync(url, digest, ReadOnlyMemory<byte>.Empty);
+        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
+        await using (var file = new FileStream(partial, FileMode.Open))
+        {
+            file.SetLength(resumeAt);
+        }
+
+        using var fetcher = Fetcher(o => o.BufferSize = 1 << 20);
+        var image = await fetcher.FetchAsync(digest, [url]);
+
+        Assert.That((image.Length, image.BytesTransferred), Is.EqualTo((length, length - resumeAt)));
+        Assert.That(nginx.AccessLog(), Has.Some.Contains("\" 206 "));
+    }
+
     /// <summary>Leaves a partial download as an interrupted run would: a prefix and the validators from a HEAD request.</summary>
     private async Task PlantPartialAsync(Uri url, Sha3Digest digest, ReadOnlyMemory<byte> prefix)
     {
