@@ -264,6 +264,12 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
                     {
                         var image = await FetchFromUrlAsync(expected, url, progress, destination, started, token).ConfigureAwait(false);
                         _metrics.Fetched("downloaded");
+                        if (destination is null && _options.MaxCacheSize > 0)
+                        {
+                            // This image's lock is held, so eviction never takes the image just fetched.
+                            Cache.Prune(_options.MaxCacheSize);
+                        }
+
                         return image;
                     }
                     catch (Exception ex) when (ex is ImageDownloadException or ImageHashMismatchException && !token.IsCancellationRequested)

@@ -750,6 +750,22 @@ public sealed class FaultTests : FetcherTestBase
     }
 
     [Test]
+    public async Task MaxCacheSize_EvictsLeastRecentlyUsedButNeverTheImageJustFetched()
+    {
+        var a = MakeBody(1 << 20, 1);
+        var b = MakeBody(1 << 20, 2);
+        using var fetcher = Fetcher(o => o.MaxCacheSize = (1 << 20) + 10);
+        Server.Body = a;
+        var first = await fetcher.FetchAsync(DigestOf(a), [Server.Image("a")]);
+        Server.Body = b;
+        var second = await fetcher.FetchAsync(DigestOf(b), [Server.Image("b")]);
+
+        Assert.That(File.Exists(first.Path), Is.False);
+        Assert.That(File.Exists(second.Path), Is.True);
+        Assert.That(fetcher.Cache.GetTotalSize(), Is.EqualTo(1 << 20));
+    }
+
+    [Test]
     public async Task FileUrl_CopiedAndVerified()
     {
         var body = MakeBody(Size);
