@@ -10,6 +10,8 @@ var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch
     ResolveCommand.Create(),
     WrapCommand.Create(),
     ServeCommand.Create(),
+    FetchCommand.Create(),
+    CacheCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,232 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Golem.VmImages.Fetching;
+
+namespace Golem.VmImages.Cli.Commands;
+
+/// <summary><c>gvmi fetch (TASK_PACKAGE | --hash H URL...) [--cache DIR | -o FILE] [--json]</c>: a verified, resumable download.</summary>
+internal static class FetchCommand
+{
+    public const int ExitMismatch = 3;
+    public const int ExitNotFound = 4;
+    public const int ExitNetwork = 5;
+    public const int ExitTooLarge = 6;
+    public const int ExitUsage = 2;
+    public const int ExitCancelled = 130;
+
+    public static Command Create()
+    {
+        var sources = new Argument<string[]>("source")
+        {
+            Description = "A task-package string `hash:sha3:<hex>:<url>`, or with --hash one or more mirror URLs (http, https or file) tried in order.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var hash = new Option<string?>("--hash") { Description = "The expected SHA3 digest in hex (56 characters for SHA3-224)." };
+        var cache = new Option<string?>("--cache") { Description = "The cache directory (default: the user's golem-vmimages cache)." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the verified image to FILE instead of the cache." };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var attempts = new Option<int>("--attempts") { Description = "Attempts per URL.", DefaultValueFactory = _ => ImageFetcherOptions.DefaultMaxAttempts };
+        var command = new Command("fetch", "Download an image, verify it against its digest in one pass, and store it under its content address (resumes and retries).");
+        command.Arguments.Add(sources);
+        command.Options.Add(hash);
+        command.Options.Add(cache);
+        command.Options.Add(output);
+        command.Options.Add(json);
+        command.Options.Add(attempts);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var values = parseResult.GetValue(sources) ?? [];
+            var hashText = parseResult.GetValue(hash);
+            var outputPath = parseResult.GetValue(output);
+            var cacheDirectory = parseResult.GetValue(cache);
+            if (outputPath is not null && cacheDirectory is not null)
+            {
+                await Console.Error.WriteLineAsync("gvmi fetch: --cache and --output are exclusive; give one of them.").ConfigureAwait(false);
+                return ExitUsage;
+            }
+
+            if (!TryResolve(values, hashText, out var digest, out var urls, out var problem))
+            {
+                await Console.Error.WriteLineAsync("gvmi fetch: " + problem).ConfigureAwait(false);
+                return ExitUsage;
+            }
+
+            var options = new ImageFetcherOptions { MaxAttempts = parseResult.GetValue(attempts) };
+            if (cacheDirectory is not null)
+            {
+                options.CacheDirectory = cacheDirectory;
+            }
+
+            var asJson = parseResult.GetValue(json);
+            using var fetcher = new ImageFetcher(options);
+            var reporter = new ProgressReporter(!Console.IsErrorRedirected);
+            try
+            {
+                var image = await fetcher.FetchAsync(digest, urls, new ImageFetchOptions { DestinationPath = outputPath, Progress = reporter }, cancellationToken).ConfigureAwait(false);
+                reporter.Finish();
+                await Console.Out.WriteLineAsync(asJson ? ToJson(image) : image.Path).ConfigureAwait(false);
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                reporter.Finish();
+                await Console.Error.WriteLineAsync("gvmi fetch: cancelled; the partial download is kept for resuming.").ConfigureAwait(false);
+                return ExitCancelled;
+            }
+            catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)
+            {
+                reporter.Finish();
+                await Console.Error.WriteLineAsync("gvmi fetch: " + ex.Message).ConfigureAwait(false);
+                return ExitCodeOf(ex);
+            }
+        });
+        return command;
+    }
+
+    internal static int ExitCodeOf(Exception ex) => ex switch
+    {
+        ImageHashMismatchException => ExitMismatch,
+        ImageTooLargeException => ExitTooLarge,
+        ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(f => f is ImageHashMismatchException) => ExitMismatch,
+        ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(IsNotFound) => ExitNotFound,
+        ImageDownloadException single when IsNotFound(single) => ExitNotFound,
+        _ => ExitNetwork,
+    };
+
+    private static bool IsNotFound(Exception ex) =>
+        ex is ImageDownloadException { StatusCode: HttpStatusCode.NotFound or HttpStatusCode.Gone } or ImageDownloadException { InnerException: FileNotFoundException or DirectoryNotFoundException };
+
+    private static bool TryResolve(string[] values, string? hashText, out Sha3Digest digest, out Uri[] urls, out string problem)
+    {
+        digest = default;
+        urls = [];
+        problem = string.Empty;
+        if (hashText is null)
+        {
+            if (values.Length != 1 || !TaskPackage.TryParse(values[0], out var package))
+            {
+                problem = values.Length == 1
+                    ? "the argument is not a task-package string `hash:sha3:<hex>:<url>`; give one, or --hash HEX with URLs."
+                    : "expected one task-package string, or --hash HEX followed by one or more URLs.";
+                return false;
+            }
+
+            digest = package.Digest;
+            urls = [package.Url];
+            return true;
+        }
+
+        var hex = hashText.Trim();
+        if (hex.StartsWith("sha3:", StringComparison.OrdinalIgnoreCase))
+        {
+            hex = hex[5..];
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromHexString(hex);
+        }
+        catch (FormatException)
+        {
+            problem = string.Create(CultureInfo.InvariantCulture, $"--hash '{hashText}' is not hexadecimal; expected 56, 64, 96 or 128 hex characters.");
+            return false;
+        }
+
+        if (!Sha3Digest.IsSupportedBitLength(bytes.Length * 8))
+        {
+            problem = string.Create(CultureInfo.InvariantCulture, $"--hash has {hex.Length} hex characters; expected 56 (SHA3-224), 64, 96 or 128.");
+            return false;
+        }
+
+        digest = Sha3Digest.FromBytes(bytes);
+        var list = new List<Uri>();
+        foreach (var value in values)
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "file"))
+            {
+                problem = string.Create(CultureInfo.InvariantCulture, $"'{value}' is not an absolute http, https or file URL.");
+                return false;
+            }
+
+            list.Add(url);
+        }
+
+        urls = [.. list];
+        return true;
+    }
+
+    private static string ToJson(FetchedImage image)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("path", image.Path);
+            writer.WriteString("digest", image.Digest.ToString());
+            writer.WriteString("algorithm", image.Digest.AlgorithmName);
+            writer.WriteNumber("length", image.Length);
+            writer.WriteBoolean("fromCache", image.FromCache);
+            writer.WriteNumber("bytesTransferred", image.BytesTransferred);
+            writer.WriteNumber("elapsedSeconds", image.Elapsed.TotalSeconds);
+            writer.WriteNumber("attempts", image.Attempts);
+            writer.WriteString("url", image.SourceUrl?.AbsoluteUri);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>A live bar on a terminal (bytes, rate, ETA, attempt), plain lines at most once a second otherwise; both on standard error.</summary>
+    private sealed class ProgressReporter(bool terminal) : IProgress<ImageFetchProgress>
+    {
+        private readonly Lock _gate = new();
+        private long _lastTicks;
+        private bool _drawn;
+
+        public void Report(ImageFetchProgress value)
+        {
+            lock (_gate)
+            {
+                var now = Environment.TickCount64;
+                if (value.Phase == ImageFetchPhase.Downloading && now - _lastTicks < (terminal ? 200 : 1000))
+                {
+                    return;
+                }
+
+                _lastTicks = now;
+                var total = value.TotalBytes is { } t ? " / " + Mib(t) : string.Empty;
+                var percent = value.TotalBytes is > 0 ? string.Create(CultureInfo.InvariantCulture, $" {100.0 * value.BytesDone / value.TotalBytes.Value,5:0.0}%") : string.Empty;
+                var eta = value.TotalBytes is { } all && value.BytesPerSecond > 0 ? " ETA " + TimeSpan.FromSeconds(Math.Ceiling((all - value.BytesDone) / value.BytesPerSecond)).ToString("c", CultureInfo.InvariantCulture) : string.Empty;
+                var line = string.Create(CultureInfo.InvariantCulture, $"{value.Phase,-11} {Mib(value.BytesDone)}{total}{percent} {value.BytesPerSecond / (1 << 20),7:0.0} MiB/s{eta} attempt {value.Attempt}");
+                if (terminal)
+                {
+                    var width = 24;
+                    var filled = value.TotalBytes is > 0 ? (int)(width * value.BytesDone / value.TotalBytes.Value) : 0;
+                    Console.Error.Write("\r[" + new string('#', filled) + new string('.', width - filled) + "] " + line + "   ");
+                    _drawn = true;
+                }
+                else
+                {
+                    Console.Error.WriteLine(line);
+                }
+            }
+        }
+
+        public void Finish()
+        {
+            lock (_gate)
+            {
+                if (_drawn)
+                {
+                    Console.Error.WriteLine();
+                    _drawn = false;
+                }
+            }
+        }
+
+        private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB");
+    }
+}

@@ -1,0 +1,133 @@
+using Golem.VmImages.Hashing;
+using Microsoft.Win32.SafeHandles;
+
+namespace Golem.VmImages.Fetching;
+
+/// <summary>File operations that never follow a symbolic link planted where the fetcher writes (faults.md 26).</summary>
+internal static class FileSafety
+{
+    /// <summary>Throws when <paramref name="path"/> exists as a symbolic link or other reparse point.</summary>
+    public static void EnsureNotLink(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null || (info.Exists && (info.Attributes & FileAttributes.ReparsePoint) != 0))
+        {
+            throw new IOException(ErrorMessages.PathIsLink(path, info.LinkTarget));
+        }
+    }
+
+    /// <summary>Creates a new file exclusively; fails when anything, a dangling link included, already exists there.</summary>
+    public static FileStream CreateExclusive(string path)
+    {
+        EnsureNotLink(path);
+        return new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.Read,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+        });
+    }
+
+    /// <summary>Opens an existing file for reading and writing after checking it is not a link.</summary>
+    public static FileStream OpenExisting(string path)
+    {
+        EnsureNotLink(path);
+        var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.Read,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+        });
+
+        // The check above and the open are two steps; refuse if a link appeared in between.
+        EnsureNotLink(path);
+        return stream;
+    }
+
+    /// <summary>Opens a file for sequential reading after checking it is not a link.</summary>
+    public static FileStream OpenRead(string path, bool checkLink)
+    {
+        if (checkLink)
+        {
+            EnsureNotLink(path);
+        }
+
+        return new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.Read | FileShare.Delete,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+        });
+    }
+
+    /// <summary>Makes a file read-only for everyone.</summary>
+    public static void MakeReadOnly(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            File.SetAttributes(path, File.GetAttributes(path) | FileAttributes.ReadOnly);
+        }
+        else
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+    }
+
+    /// <summary>Deletes a file if it exists, read-only or not; a link is deleted, never its target.</summary>
+    public static void DeleteIfExists(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is null && !info.Exists)
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows() && info.Exists && info.IsReadOnly)
+        {
+            info.IsReadOnly = false;
+        }
+
+        File.Delete(path);
+    }
+
+    /// <summary>Moves a verified file to its final name without replacing anything there.</summary>
+    public static void MoveNoReplace(string source, string destination)
+    {
+        EnsureNotLink(destination);
+        File.Move(source, destination, overwrite: false);
+    }
+
+    /// <summary>Hashes a whole file from its start.</summary>
+    public static async ValueTask<long> HashPrefixAsync(SafeFileHandle handle, long length, Sha3Hasher hasher, int bufferSize, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bufferSize);
+        try
+        {
+            long offset = 0;
+            while (offset < length)
+            {
+                var want = (int)Math.Min(buffer.Length, length - offset);
+                var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, want), offset, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                hasher.Append(buffer.AsSpan(0, read));
+                offset += read;
+            }
+
+            return offset;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Golem.VmImages.Fetching;
+
+/// <summary>
+/// Settings of an <see cref="ImageFetcher"/> and its <see cref="ImageCache"/>. Every limit is bounded: a fetch never
+/// retries or waits forever. Validated at start-up by <see cref="ImageFetcherOptionsValidator"/> when registered
+/// through <c>AddGolemVmImages</c>, and by the <see cref="ImageFetcher"/> constructor otherwise.
+/// </summary>
+public sealed class ImageFetcherOptions
+{
+    /// <summary>The default maximum number of attempts per URL.</summary>
+    public const int DefaultMaxAttempts = 6;
+
+    /// <summary>Gets or sets the directory of the content-addressed image cache.</summary>
+    /// <value>The default is <c>golem-vmimages</c> under the user's local application data directory (on Linux <c>~/.local/share</c>).</value>
+    [Required]
+    public string CacheDirectory { get; set; } = DefaultCacheDirectory;
+
+    /// <summary>Gets or sets the maximum total size of the verified images in the cache, in bytes; least recently used images beyond it are evicted.</summary>
+    /// <value>The default is 0, which means no limit.</value>
+    [Range(0L, long.MaxValue)]
+    public long MaxCacheSize { get; set; }
+
+    /// <summary>Gets or sets the maximum number of attempts against one URL (the first try included).</summary>
+    /// <value>The default is 6 attempts.</value>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = DefaultMaxAttempts;
+
+    /// <summary>Gets or sets the first retry delay; later delays grow exponentially, with jitter.</summary>
+    /// <value>The default is 1 second.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the longest delay between two attempts.</summary>
+    /// <value>The default is 30 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan BackoffCap { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets the longest <c>Retry-After</c> a server may impose; a longer value is shortened to this.</summary>
+    /// <value>The default is 2 minutes.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryAfterCap { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Gets or sets the inactivity timeout: an attempt that receives fewer than
+    /// <see cref="MinimumBytesPerSecond"/> × this many seconds of data (at least one byte) within this time is abandoned and resumed.
+    /// </summary>
+    /// <value>The default is 60 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Gets or sets the minimum throughput, in bytes per second, averaged over <see cref="StallTimeout"/>; 0 only requires some progress.</summary>
+    /// <value>The default is 1024 bytes per second.</value>
+    [Range(0L, long.MaxValue)]
+    public long MinimumBytesPerSecond { get; set; } = 1024;
+
+    /// <summary>Gets or sets the overall deadline of one fetch, all URLs, attempts and delays included.</summary>
+    /// <value>The default is 6 hours.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "7.00:00:00")]
+    public TimeSpan OverallTimeout { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>Gets or sets the largest image accepted, in bytes; a longer body is cut off and the fetch fails.</summary>
+    /// <value>The default is 64 GiB.</value>
+    [Range(0L, long.MaxValue)]
+    public long MaxImageSize { get; set; } = 64L << 30;
+
+    /// <summary>Gets or sets the free disk space, in bytes, a download must leave on the cache's volume.</summary>
+    /// <value>The default is 512 MiB.</value>
+    [Range(0L, long.MaxValue)]
+    public long MinimumFreeDiskSpace { get; set; } = 512L << 20;
+
+    /// <summary>Gets or sets the maximum number of redirects followed per request.</summary>
+    /// <value>The default is 10.</value>
+    [Range(0, 50)]
+    public int MaxRedirects { get; set; } = 10;
+
+    /// <summary>Gets or sets a value indicating whether a redirect from HTTPS to plain HTTP is followed.</summary>
+    /// <value>The default is <see langword="false"/>: such a redirect fails the URL.</value>
+    public bool AllowHttpsToHttpDowngrade { get; set; }
+
+    /// <summary>Gets or sets the size of each I/O buffer; four are in flight at a time.</summary>
+    /// <value>The default is 1 MiB.</value>
+    [Range(4096, 64 << 20)]
+    public int BufferSize { get; set; } = 1 << 20;
+
+    /// <summary>Gets or sets a value indicating whether a cache hit is fully re-hashed before it is returned (the size is always checked).</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool RehashOnCacheHit { get; set; }
+
+    /// <summary>Gets the default cache directory.</summary>
+    public static string DefaultCacheDirectory { get; } =
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "golem-vmimages");
+}

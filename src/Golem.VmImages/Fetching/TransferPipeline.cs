@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Golem.VmImages.Hashing;
+using Microsoft.Win32.SafeHandles;
+
+namespace Golem.VmImages.Fetching;
+
+/// <summary>Writing to the partial file failed (disk full, I/O error); not a network failure.</summary>
+internal sealed class DiskWriteException(string message, Exception innerException) : IOException(message, innerException);
+
+/// <summary>
+/// Copies a body into a file while hashing it, with the three stages overlapped: a reader task fills pooled buffers
+/// from the source and queues them (bounded, so memory stays flat); the consumer starts each buffer's positional
+/// write, hashes the same buffer while the write is in flight, then awaits the write. Bytes are hashed and written in
+/// order, so the hasher's state always covers exactly the bytes at <c>[0, offset)</c> of the file.
+/// </summary>
+internal static class TransferPipeline
+{
+    private const int QueueDepth = 3;
+
+    /// <summary>Receives the per-read callback; the stall timer and progress hang off it.</summary>
+    public interface IObserver
+    {
+        /// <summary>Called on the reader after each successful read of <paramref name="count"/> bytes.</summary>
+        void OnRead(int count);
+
+        /// <summary>Called on the consumer after a buffer was hashed and written; <paramref name="offset"/> is the new file length.</summary>
+        void OnCommitted(long offset);
+    }
+
+    /// <summary>Copies <paramref name="source"/> to <paramref name="file"/> from <paramref name="offset"/>; returns the new offset.</summary>
+    /// <exception cref="ImageTooLargeException">The body would take the file beyond <paramref name="maxLength"/>.</exception>
+    public static async Task<long> CopyAsync(
+        Stream source, SafeFileHandle file, long offset, Sha3Hasher hasher, long maxLength, Uri url, int bufferSize, IObserver observer, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<(byte[] Buffer, int Count)>(new BoundedChannelOptions(QueueDepth)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        using var stopReader = new CancellationTokenSource();
+        using var readToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopReader.Token);
+        var reader = Task.Run(() => ReadAsync(source, channel.Writer, offset, maxLength, url, bufferSize, observer, readToken.Token, stopReader.Token), CancellationToken.None);
+        try
+        {
+            while (await channel.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                while (channel.Reader.TryRead(out var item))
+                {
+                    try
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var write = WriteAsync(file, item.Buffer.AsMemory(0, item.Count), offset);
+                        hasher.Append(item.Buffer.AsSpan(0, item.Count));
+                        await write.ConfigureAwait(false);
+                        offset += item.Count;
+                        observer.OnCommitted(offset);
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(item.Buffer);
+                    }
+                }
+            }
+
+            await reader.ConfigureAwait(false);
+            return offset;
+        }
+        catch
+        {
+            await stopReader.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await reader.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ImageDownloadException or ObjectDisposedException)
+            {
+                // The consumer's failure is the one reported.
+            }
+
+            while (channel.Reader.TryRead(out var item))
+            {
+                ArrayPool<byte>.Shared.Return(item.Buffer);
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task WriteAsync(SafeFileHandle file, ReadOnlyMemory<byte> data, long offset)
+    {
+        try
+        {
+            await RandomAccess.WriteAsync(file, data, offset, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new DiskWriteException(ErrorMessages.DiskWriteFailed(offset, ex.Message), ex);
+        }
+    }
+
+    private static async Task ReadAsync(
+        Stream source, ChannelWriter<(byte[] Buffer, int Count)> writer, long offset, long maxLength, Uri url, int bufferSize, IObserver observer, CancellationToken cancellationToken, CancellationToken stopToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            var end = false;
+            while (!end)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+                var filled = 0;
+                try
+                {
+                    // Fill the buffer (the socket hands out small pieces) so the hasher and the disk see large blocks.
+                    while (filled < bufferSize)
+                    {
+                        var read = await source.ReadAsync(buffer.AsMemory(filled, bufferSize - filled), cancellationToken).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            end = true;
+                            break;
+                        }
+
+                        if (offset + filled + read > maxLength)
+                        {
+                            throw new ImageTooLargeException(url, maxLength, offset + filled + read);
+                        }
+
+                        filled += read;
+                        observer.OnRead(read);
+                    }
+                }
+                catch
+                {
+                    if (filled > 0)
+                    {
+                        // Keep what arrived before the failure: it is hashed and written, so a resume starts after it.
+                        await EnqueueAsync(writer, buffer, filled, stopToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+
+                    throw;
+                }
+
+                if (filled == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+
+                offset += filled;
+                await EnqueueAsync(writer, buffer, filled, stopToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            writer.TryComplete(failure);
+        }
+    }
+
+    private static async ValueTask EnqueueAsync(ChannelWriter<(byte[] Buffer, int Count)> writer, byte[] buffer, int count, CancellationToken stopToken)
+    {
+        try
+        {
+            await writer.WriteAsync((buffer, count), stopToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Golem.VmImages.Fetching;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Golem.VmImages.Tests.Fetching;
+
+public abstract class FetcherTestBase
+{
+    protected FaultServer Server { get; private set; } = null!;
+
+    protected string Root { get; private set; } = null!;
+
+    protected string CacheDir => Path.Combine(Root, "cache");
+
+    protected static byte[] MakeBody(int length, int seed = 1)
+    {
+        var body = new byte[length];
+        new Random(seed).NextBytes(body);
+        return body;
+    }
+
+    protected static Sha3Digest DigestOf(byte[] body) => ImageHasher.HashData(body);
+
+    [SetUp]
+    public async Task StartServerAsync()
+    {
+        Root = Directory.CreateTempSubdirectory("gvmi-fetch-").FullName;
+        Server = await FaultServer.StartAsync();
+    }
+
+    [TearDown]
+    public async Task StopServerAsync()
+    {
+        await Server.DisposeAsync();
+        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
+        {
+            File.SetAttributes(file, FileAttributes.Normal);
+        }
+
+        Directory.Delete(Root, recursive: true);
+    }
+
+    protected ImageFetcherOptions Options(Action<ImageFetcherOptions>? configure = null)
+    {
+        var options = new ImageFetcherOptions
+        {
+            CacheDirectory = CacheDir,
+            BackoffBase = TimeSpan.FromMilliseconds(1),
+            BackoffCap = TimeSpan.FromMilliseconds(5),
+            MinimumFreeDiskSpace = 0,
+            BufferSize = 64 * 1024,
+            StallTimeout = TimeSpan.FromSeconds(30),
+            MinimumBytesPerSecond = 0,
+        };
+        configure?.Invoke(options);
+        return options;
+    }
+
+    protected static HttpClient TrustingClient() =>
+        new(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        })
+        { Timeout = Timeout.InfiniteTimeSpan };
+
+    protected ImageFetcher Fetcher(Action<ImageFetcherOptions>? configure = null, TimeProvider? time = null) =>
+        new(Options(configure), TrustingClient(), null, null, time);
+
+    protected string FinalPath(Sha3Digest digest) => Path.Combine(CacheDir, "sha3-" + digest.BitLength, digest.ToString());
+
+    protected void AssertNoFinalFile(Sha3Digest digest) =>
+        Assert.That(File.Exists(FinalPath(digest)), Is.False, "no file may exist under the final name after a failure");
+
+    protected string[] PartialFiles() =>
+        Directory.Exists(Path.Combine(CacheDir, "partial")) ? Directory.GetFiles(Path.Combine(CacheDir, "partial")) : [];
+
+    protected RecordedRequest[] Requests => [.. Server.Requests];
+
+    /// <summary>Advances the fake clock in steps until the task finishes (real time is bounded by <paramref name="realLimit"/>).</summary>
+    protected static async Task DriveAsync(FakeTimeProvider time, Task task, TimeSpan step, TimeSpan? realLimit = null)
+    {
+        var deadline = DateTime.UtcNow + (realLimit ?? TimeSpan.FromSeconds(30));
+        while (!task.IsCompleted)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("The fetch did not finish in real time.");
+            }
+
+            await Task.Delay(10);
+            time.Advance(step);
+        }
+    }
+}

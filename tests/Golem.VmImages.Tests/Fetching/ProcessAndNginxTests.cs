@@ -1,0 +1,276 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Golem.VmImages.Tests.Fetching;
+
+/// <summary>faults.md 20 and 21 across real processes (the <c>gvmi</c> CLI as the child), and Range/ETag/If-Range interop with a real nginx.</summary>
+[TestFixture]
+[CancelAfter(120_000)]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class ProcessAndNginxTests : FetcherTestBase
+{
+    /// <summary>
+    /// The CLI from its own build output: the copy next to the tests lacks the library's Microsoft.Extensions
+    /// assemblies, which the test project takes from the ASP.NET Core shared framework instead.
+    /// </summary>
+    private static string Gvmi
+    {
+        get
+        {
+            var testDirectory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+            var configuration = testDirectory.Parent!.Name;
+            var repository = testDirectory.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+            var path = Path.Combine(repository, "src", "Golem.VmImages.Cli", "bin", configuration, testDirectory.Name, "gvmi.dll");
+            if (!File.Exists(path))
+            {
+                Assert.Ignore("The gvmi CLI build output was not found at " + path + "; build the solution first.");
+            }
+
+            return path;
+        }
+    }
+
+    private Process StartGvmi(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Gvmi);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info)!;
+    }
+
+    [Test]
+    public async Task Case20_ChildKilledMidDownload_NextFetchResumesAndVerifies()
+    {
+        Server.Body = MakeBody(24 << 20);
+        var digest = DigestOf(Server.Body);
+        Server.Faults = i => i == 0 ? new Fault { StallAfter = 8 << 20 } : Fault.None;
+        using var child = StartGvmi("fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(File.Exists(partial) && new FileInfo(partial).Length >= 4 << 20) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        child.Kill(entireProcessTree: true);
+        await child.WaitForExitAsync();
+        AssertNoFinalFile(digest);
+        var kept = new FileInfo(partial).Length;
+        Assert.That(kept, Is.GreaterThanOrEqualTo(4 << 20));
+
+        using var fetcher = Fetcher();
+        var image = await fetcher.FetchAsync(digest, [Server.Image()]);
+
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
+        Assert.That(Requests[1].Range, Is.EqualTo($"bytes={kept}-"), "the killed process's lock died with it and its partial was resumed");
+    }
+
+    [Test]
+    public async Task Case21_TwoProcessesSameDigest_OneDownload()
+    {
+        Server.Body = MakeBody(2 << 20);
+        var digest = DigestOf(Server.Body);
+        Server.Faults = _ => new Fault { ChunkDelayMs = 25 };
+        using var first = StartGvmi("fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+        using var second = StartGvmi("fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+        var outputs = await Task.WhenAll(first.StandardOutput.ReadToEndAsync(), second.StandardOutput.ReadToEndAsync());
+        await Task.WhenAll(first.WaitForExitAsync(), second.WaitForExitAsync());
+
+        Assert.That((first.ExitCode, second.ExitCode), Is.EqualTo((0, 0)));
+        Assert.That(outputs.Select(o => o.Trim()), Is.All.EqualTo(FinalPath(digest)));
+        Assert.That(Server.RequestCount, Is.EqualTo(1), "the second process waited on the lock and found the verified file");
+        Assert.That(Server.BytesSent, Is.EqualTo(2 << 20));
+    }
+
+    [Test]
+    public async Task Nginx_ResumeWithRangeAndIfRange_Gets206()
+    {
+        await using var nginx = await NginxServer.StartAsync(Root);
+        var body = MakeBody(4 << 20);
+        await File.WriteAllBytesAsync(nginx.FilePath("image.gvmi"), body);
+        var url = nginx.Url("image.gvmi");
+        var digest = DigestOf(body);
+        await PlantPartialAsync(url, digest, body.AsMemory(0, 1 << 20));
+
+        using var fetcher = Fetcher();
+        var image = await fetcher.FetchAsync(digest, [url]);
+
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(body));
+        Assert.That(image.BytesTransferred, Is.EqualTo(body.Length - (1 << 20)));
+        Assert.That(nginx.AccessLog(), Has.Some.Contains("\"GET /image.gvmi HTTP/1.1\" 206"));
+    }
+
+    [Test]
+    public async Task Nginx_FileReplacedBetweenAttempts_IfRangeGets200AndNothingIsSpliced()
+    {
+        await using var nginx = await NginxServer.StartAsync(Root);
+        var v1 = MakeBody(4 << 20, 1);
+        var path = nginx.FilePath("image.gvmi");
+        await File.WriteAllBytesAsync(path, v1);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-1));
+        var url = nginx.Url("image.gvmi");
+        var v2 = MakeBody(4 << 20, 2);
+        var digest = DigestOf(v2);
+        await PlantPartialAsync(url, digest, v1.AsMemory(0, 1 << 20));
+        await File.WriteAllBytesAsync(path, v2);
+
+        using var fetcher = Fetcher();
+        var image = await fetcher.FetchAsync(digest, [url]);
+
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(v2));
+        Assert.That(image.BytesTransferred, Is.EqualTo(v2.Length), "the whole new file, never v1's prefix plus v2's tail");
+        var log = nginx.AccessLog();
+        Assert.That(log, Has.Some.Contains("\"GET /image.gvmi HTTP/1.1\" 200"));
+        Assert.That(log, Has.None.Contains(" 206 "));
+    }
+
+    [Test]
+    [Category("Slow")]
+    public async Task Case24_ResumeBeyond4GiB_SparseBodyFromNginx()
+    {
+        await using var nginx = await NginxServer.StartAsync(Root);
+        const long length = (4L << 30) + (3 << 20) + 7;
+        const long resumeAt = (4L << 30) + 12345;
+        var path = nginx.FilePath("big.gvmi");
+        await using (var file = new FileStream(path, FileMode.CreateNew))
+        {
+            file.SetLength(length);
+            file.Position = length - 5;
+            file.Write([1, 2, 3, 4, 5]);
+        }
+
+        var digest = (Sha3Digest)await ImageHasher.HashFileAsync(path);
+        var url = nginx.Url("big.gvmi");
+        await PlantPartialAsync(url, digest, ReadOnlyMemory<byte>.Empty);
+        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
+        await using (var file = new FileStream(partial, FileMode.Open))
+        {
+            file.SetLength(resumeAt);
+        }
+
+        using var fetcher = Fetcher(o => o.BufferSize = 1 << 20);
+        var image = await fetcher.FetchAsync(digest, [url]);
+
+        Assert.That((image.Length, image.BytesTransferred), Is.EqualTo((length, length - resumeAt)));
+        Assert.That(nginx.AccessLog(), Has.Some.Contains("\" 206 "));
+    }
+
+    /// <summary>Leaves a partial download as an interrupted run would: a prefix and the validators from a HEAD request.</summary>
+    private async Task PlantPartialAsync(Uri url, Sha3Digest digest, ReadOnlyMemory<byte> prefix)
+    {
+        using var client = new HttpClient();
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
+        var etag = head.Headers.ETag!.ToString();
+        Assert.That(etag, Does.Not.StartWith("W/"), "nginx sends a strong ETag for a static file");
+        var partialDirectory = Path.Combine(CacheDir, "partial");
+        Directory.CreateDirectory(partialDirectory);
+        var partial = Path.Combine(partialDirectory, "sha3-224-" + digest + ".part");
+        await File.WriteAllBytesAsync(partial, prefix.ToArray());
+        await File.WriteAllLinesAsync(partial + ".meta", [url.AbsoluteUri, etag, head.Content.Headers.LastModified!.Value.ToString("O"), head.Content.Headers.ContentLength!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+    }
+
+    private sealed class NginxServer : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly string _directory;
+        private readonly int _port;
+
+        private NginxServer(Process process, string directory, int port)
+        {
+            _process = process;
+            _directory = directory;
+            _port = port;
+        }
+
+        public Uri Url(string name) => new($"http://127.0.0.1:{_port}/{name}");
+
+        public string FilePath(string name) => Path.Combine(_directory, "www", name);
+
+        public string[] AccessLog() => File.ReadAllLines(Path.Combine(_directory, "access.log"));
+
+        public static async Task<NginxServer> StartAsync(string root)
+        {
+            var executable = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Append("/usr/sbin").Append("/usr/local/sbin")
+                .Select(d => Path.Combine(d, "nginx")).FirstOrDefault(File.Exists);
+            if (executable is null)
+            {
+                Assert.Ignore("nginx is not installed (not on PATH nor in /usr/sbin); install the Debian package nginx-light, as .ci/run does, to run the nginx interop tests.");
+            }
+
+            var directory = Path.Combine(root, "nginx");
+            Directory.CreateDirectory(Path.Combine(directory, "www"));
+            Directory.CreateDirectory(Path.Combine(directory, "tmp"));
+            foreach (var d in new[] { root, directory, Path.Combine(directory, "www") })
+            {
+                File.SetUnixFileMode(d, (UnixFileMode)0b111_101_101);
+            }
+
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var config = $$"""
+                daemon off;
+                worker_processes 1;
+                pid {{directory}}/nginx.pid;
+                error_log {{directory}}/error.log;
+                events { worker_connections 64; }
+                http {
+                    access_log {{directory}}/access.log;
+                    client_body_temp_path {{directory}}/tmp/body;
+                    proxy_temp_path {{directory}}/tmp/proxy;
+                    fastcgi_temp_path {{directory}}/tmp/fastcgi;
+                    uwsgi_temp_path {{directory}}/tmp/uwsgi;
+                    scgi_temp_path {{directory}}/tmp/scgi;
+                    server {
+                        listen 127.0.0.1:{{port}};
+                        root {{directory}}/www;
+                    }
+                }
+                """;
+            var configPath = Path.Combine(directory, "nginx.conf");
+            await File.WriteAllTextAsync(configPath, config);
+            var info = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardError = true };
+            info.ArgumentList.Add("-p");
+            info.ArgumentList.Add(directory);
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(configPath);
+            info.ArgumentList.Add("-e");
+            info.ArgumentList.Add(Path.Combine(directory, "error.log"));
+            var process = Process.Start(info)!;
+            var server = new NginxServer(process, directory, port);
+            for (var i = 0; i < 100; i++)
+            {
+                try
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync(IPAddress.Loopback, port);
+                    return server;
+                }
+                catch (SocketException) when (!process.HasExited)
+                {
+                    await Task.Delay(50);
+                }
+            }
+
+            Assert.Fail("nginx did not start: " + await process.StandardError.ReadToEndAsync());
+            return server;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+
+            _process.Dispose();
+        }
+    }
+}
