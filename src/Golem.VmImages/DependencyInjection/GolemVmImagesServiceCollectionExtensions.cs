@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Golem.VmImages.Fetching;
+using Golem.VmImages.Registry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,14 +11,25 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class GolemVmImagesServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the <see cref="IImageFetcher"/>, its <see cref="ImageCache"/> and the named <see cref="HttpClient"/>
-    /// <see cref="ImageFetcher.HttpClientName"/> (no automatic decompression or redirects, <c>Accept-Encoding: identity</c>,
-    /// no whole-request timeout: the fetcher's stall timer and overall deadline bound the body). Options are validated at start-up.
+    /// Registers the <see cref="IImageFetcher"/>, its <see cref="ImageCache"/>, the <see cref="IImageRegistry"/> client
+    /// and their named <see cref="HttpClient"/>s: <see cref="ImageFetcher.HttpClientName"/> (no automatic decompression
+    /// or redirects, <c>Accept-Encoding: identity</c>, no whole-request timeout: the fetcher's stall timer and overall
+    /// deadline bound the body) and <see cref="HttpImageRegistry.HttpClientName"/> (each attempt bounded by
+    /// <see cref="ImageRegistryOptions.AttemptTimeout"/>). Both options types are validated at start-up.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Configures the options, or <see langword="null"/> for the defaults.</param>
-    /// <returns>The options builder, for further configuration.</returns>
-    public static OptionsBuilder<ImageFetcherOptions> AddGolemVmImages(this IServiceCollection services, Action<ImageFetcherOptions>? configure = null)
+    /// <param name="configure">Configures the fetcher options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>The fetcher options builder, for further configuration.</returns>
+    /// <remarks>Configure the registry with the overload that takes both delegates, or with <c>services.Configure&lt;ImageRegistryOptions&gt;(...)</c>.</remarks>
+    public static OptionsBuilder<ImageFetcherOptions> AddGolemVmImages(this IServiceCollection services, Action<ImageFetcherOptions>? configure = null) =>
+        services.AddGolemVmImages(configure, configureRegistry: null);
+
+    /// <summary>Registers the same services as <see cref="AddGolemVmImages(IServiceCollection, Action{ImageFetcherOptions}?)"/>, configuring the registry client as well.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Configures the fetcher options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="configureRegistry">Configures the registry options, or <see langword="null"/> for the defaults (the public Golem registry).</param>
+    /// <returns>The fetcher options builder, for further configuration.</returns>
+    public static OptionsBuilder<ImageFetcherOptions> AddGolemVmImages(this IServiceCollection services, Action<ImageFetcherOptions>? configure, Action<ImageRegistryOptions>? configureRegistry)
     {
         ArgumentNullException.ThrowIfNull(services);
         var builder = services.AddOptionsWithValidateOnStart<ImageFetcherOptions>().ValidateDataAnnotations();
@@ -46,6 +58,19 @@ public static class GolemVmImagesServiceCollectionExtensions
                 sp.GetService<IMeterFactory>());
         });
         services.TryAddSingleton<IImageFetcher>(sp => sp.GetRequiredService<ImageFetcher>());
+
+        var registry = services.AddOptions<ImageRegistryOptions>().ValidateDataAnnotations().ValidateOnStart();
+        if (configureRegistry is not null)
+        {
+            registry.Configure(configureRegistry);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ImageRegistryOptions>, ImageRegistryOptionsValidator>());
+
+        // The registry's Polly pipeline bounds each attempt (AttemptTimeout, up to 10 minutes); HttpClient's own
+        // 100-second default would cut a longer configured attempt short with a different error.
+        services.AddHttpClient(HttpImageRegistry.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<IImageRegistry, HttpImageRegistry>();
         return builder;
     }
 }
