@@ -41,6 +41,9 @@ internal static partial class ErrorMessages
 
     public static string HasherDisposed => "The ImageHasher has been disposed.";
 
+    public static string KeccakPathNotSupported(string path) =>
+        Format("The Keccak engine path {0} is not supported on this machine; check KeccakCore.SupportedPaths first.", path);
+
     private static string Describe(char c) =>
         char.IsControl(c) || char.IsWhiteSpace(c)
             ? Format("U+{0:X4}", (int)c)

@@ -35,6 +35,35 @@ internal abstract class KeccakSponge
     /// <summary>Returns the sponge to its initial, empty state.</summary>
     public abstract void Reset();
 
+    /// <summary>
+    /// Copies the 25 lanes of the running state to <paramref name="destination"/>, for tests that compare
+    /// engines at block boundaries; <see langword="false"/> when the engine does not expose its state.
+    /// </summary>
+    public virtual bool TryCopyState(Span<ulong> destination) => false;
+
     /// <summary>Creates the fastest available SHA3 sponge for a digest of <paramref name="digestSizeInBytes"/> bytes.</summary>
-    public static KeccakSponge Create(int digestSizeInBytes) => new BouncyCastleKeccakSponge(digestSizeInBytes);
+    /// <remarks>
+    /// That is our own engine on its fastest path here (<see cref="KeccakCore.FastestPath"/>): AVX-512 when the CPU
+    /// and runtime allow it (<c>DOTNET_EnableAVX512F=0</c> turns it off), otherwise the portable scalar path.
+    /// </remarks>
+    public static KeccakSponge Create(int digestSizeInBytes) => Create(digestSizeInBytes, KeccakCore.FastestPath);
+
+    /// <summary>Creates our own SHA3 sponge running exactly <paramref name="path"/>.</summary>
+    /// <exception cref="PlatformNotSupportedException"><paramref name="path"/> cannot run on this machine.</exception>
+    public static KeccakSponge Create(int digestSizeInBytes, KeccakPath path)
+    {
+        if (!KeccakCore.IsSupported(path))
+        {
+            throw new PlatformNotSupportedException(ErrorMessages.KeccakPathNotSupported(path.ToString()));
+        }
+
+        return new ManagedKeccakSponge(digestSizeInBytes, path);
+    }
+
+    /// <summary>
+    /// Creates the reference sponge, BouncyCastle's <c>Sha3Digest</c>: what the tests compare every path of ours
+    /// against, and a portable fallback should a platform ever lack a path of ours that beats it (our scalar path
+    /// is plain C# and runs everywhere, so today <see cref="Create(int)"/> never needs it).
+    /// </summary>
+    public static KeccakSponge CreateReference(int digestSizeInBytes) => new BouncyCastleKeccakSponge(digestSizeInBytes);
 }

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Whole-process SHA3-224 comparison of the published `gvmi hash` against `openssl dgst -sha3-224` (and rhash /
+# sha3sum when installed) on page-cache-warm random files. Every case runs once per round, rounds interleave the
+# cases, and each median and ratio printed comes from this one run. See benchmarks/README.md.
+#
+# Usage: benchmarks/compare.sh [ROUNDS]   (default 5; set KEEP_FILES=1 to keep the temp dir)
+set -euo pipefail
+
+rounds="${1:-5}"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/gvmi-compare.XXXXXX")"
+cleanup() { if [[ "${KEEP_FILES:-0}" != 1 ]]; then rm -rf "$work"; fi; }
+trap cleanup EXIT
+
+need() { command -v "$1" >/dev/null 2>&1; }
+for tool in dotnet openssl awk; do
+  need "$tool" || { echo "compare.sh: '$tool' is required but not installed." >&2; exit 1; }
+done
+if [[ ! -x /usr/bin/time ]]; then
+  echo "compare.sh: /usr/bin/time (GNU time, for peak RSS) is missing; installing the 'time' package with apt-get." >&2
+  sudo apt-get install -y time >&2
+fi
+
+echo "== machine"
+lscpu | grep -E '^(Model name|CPU family|Model|CPU\(s\)|Flags)' | sed -E 's/^(Flags:\s+).*/\1'"$(grep -o -w -E 'avx2|avx512f|avx512vl' /proc/cpuinfo | sort -u | tr '\n' ' ')"'(relevant subset)/'
+echo "dotnet $(dotnet --version); $(openssl version)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "== publishing gvmi (Release)"
+dotnet publish "$repo/src/Golem.VmImages.Cli" -c Release -o "$work/gvmi" --nologo -v quiet >/dev/null
+gvmi="$work/gvmi/gvmi"
+
+echo "== generating random files in $work"
+head -c 1G /dev/urandom >"$work/a-1GiB.bin"
+head -c 1G /dev/urandom >"$work/b-1GiB.bin"
+head -c 4G /dev/urandom >"$work/c-4GiB.bin"
+a="$work/a-1GiB.bin" b="$work/b-1GiB.bin" c="$work/c-4GiB.bin"
+echo "== warming the page cache"
+cat "$a" "$b" "$c" >/dev/null
+
+# The same digest from every tool, or the comparison means nothing.
+expected="$(openssl dgst -sha3-224 -r "$a" | cut -d' ' -f1)"
+actual="$("$gvmi" hash "$a" 2>/dev/null | cut -d' ' -f1)"
+if [[ "$expected" != "$actual" ]]; then
+  echo "compare.sh: gvmi printed $actual but openssl printed $expected for $a" >&2
+  exit 1
+fi
+
+# name|size in MiB|command (run with bash -c, output discarded)
+cases=(
+  "openssl dgst -sha3-224 (1 GiB)|1024|openssl dgst -sha3-224 '$a'"
+  "gvmi hash (1 GiB)|1024|'$gvmi' hash '$a'"
+  "gvmi hash, AVX-512 off (1 GiB)|1024|DOTNET_EnableAVX512F=0 DOTNET_EnableAVX512=0 '$gvmi' hash '$a'"
+  "gvmi hash, scalar (1 GiB)|1024|DOTNET_EnableAVX512F=0 DOTNET_EnableAVX2=0 '$gvmi' hash '$a'"
+  "openssl dgst -sha3-224 (4 GiB)|4096|openssl dgst -sha3-224 '$c'"
+  "gvmi hash (4 GiB)|4096|'$gvmi' hash '$c'"
+  "gvmi hash A B (2 x 1 GiB)|2048|'$gvmi' hash '$a' '$b'"
+  "gvmi hash A; gvmi hash B|2048|'$gvmi' hash '$a'; '$gvmi' hash '$b'"
+)
+if need rhash; then
+  cases+=("rhash --sha3-224 (1 GiB)|1024|rhash --sha3-224 '$a'")
+else
+  echo "(rhash is not installed: skipped; 'sudo apt-get install rhash' to include it)"
+fi
+if need sha3sum; then
+  cases+=("sha3sum -a 224 (1 GiB)|1024|sha3sum -a 224 '$a'")
+else
+  echo "(sha3sum is not installed: skipped; 'sudo apt-get install libdigest-sha3-perl' to include it)"
+fi
+
+declare -A times
+echo "== $rounds interleaved rounds"
+for ((round = 1; round <= rounds; round++)); do
+  for entry in "${cases[@]}"; do
+    IFS='|' read -r name _ command <<<"$entry"
+    start=$(date +%s%N)
+    bash -c "$command" >/dev/null 2>&1
+    end=$(date +%s%N)
+    times[$name]+="$(( (end - start) / 1000000 )) "
+  done
+  echo "round $round done (load $(cut -d' ' -f1 /proc/loadavg))"
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+declare -A medians
+for entry in "${cases[@]}"; do
+  IFS='|' read -r name _ _ <<<"$entry"
+  medians[$name]=$(median <<<"${times[$name]}")
+done
+
+openssl1=${medians["openssl dgst -sha3-224 (1 GiB)"]}
+openssl4=${medians["openssl dgst -sha3-224 (4 GiB)"]}
+echo
+echo "== results (median wall-clock of $rounds rounds, whole process including start-up)"
+printf '| %-32s | %10s | %8s | %-14s | %s\n' "case" "median ms" "MiB/s" "openssl/case" "all runs (ms)"
+printf '|%s|%s|%s|%s|%s\n' "----------------------------------" "------------" "----------" "----------------" "---"
+for entry in "${cases[@]}"; do
+  IFS='|' read -r name size _ <<<"$entry"
+  ms=${medians[$name]}
+  ref=$openssl1
+  [[ "$size" == 4096 ]] && ref=$openssl4
+  [[ "$size" == 2048 ]] && ref=$(awk -v o="$openssl1" 'BEGIN { print 2 * o }')
+  printf '| %-32s | %10s | %8.0f | %-14s | %s\n' "$name" "$ms" "$(awk -v s="$size" -v t="$ms" 'BEGIN { print s * 1000 / t }')" \
+    "$(awk -v r="$ref" -v t="$ms" 'BEGIN { printf "%.2fx", r / t }')" "${times[$name]}"
+done
+
+g1=${medians["gvmi hash (1 GiB)"]}
+g4=${medians["gvmi hash (4 GiB)"]}
+two=${medians["gvmi hash A B (2 x 1 GiB)"]}
+seq=${medians["gvmi hash A; gvmi hash B"]}
+echo
+awk -v g1="$g1" -v g4="$g4" 'BEGIN { printf "4 GiB throughput vs 1 GiB: %.1f%% (target: within 5%%)\n", 100 * (4 * g1 / g4 - 1) }'
+awk -v two="$two" -v seq="$seq" 'BEGIN { printf "gvmi hash A B vs one after the other: %.2fx the throughput (target: >= 1.7x)\n", seq / two }'
+
+echo
+echo "== peak RSS (/usr/bin/time -v)"
+for target in "$a" "$c"; do
+  rss=$(/usr/bin/time -v "$gvmi" hash "$target" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }')
+  printf 'gvmi hash %s: %d KiB = %.1f MiB (target on 4 GiB: < 64 MiB)\n' "$(basename "$target")" "$rss" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
+done
+rss=$(/usr/bin/time -v openssl dgst -sha3-224 "$c" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }')
+printf 'openssl dgst %s: %d KiB\n' "$(basename "$c")" "$rss"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

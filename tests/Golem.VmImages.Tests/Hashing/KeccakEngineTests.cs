@@ -1,0 +1,248 @@
+using System.Numerics;
+using Golem.VmImages.Hashing;
+
+namespace Golem.VmImages.Tests.Hashing;
+
+/// <summary>Known-answer vectors through every forced engine path, and the engines' internal state.</summary>
+internal sealed class KeccakEngineTests
+{
+    private static IEnumerable<KeccakPath> Paths => EngineVectors.AllPaths;
+
+    private static IEnumerable<TestCaseData> StreamVectorCases =>
+        Paths.Select(path => new TestCaseData(path).SetArgDisplayNames(path.ToString()));
+
+    [TestCaseSource(nameof(Paths))]
+    public void Sha3_224_ExampleMessages_MatchOpenSsl(KeccakPath path)
+    {
+        EngineVectors.RequireSupported(path);
+        var rows = EngineVectors.ReadRows("examples.tsv").ToList();
+        Assert.That(rows, Has.Count.GreaterThanOrEqualTo(6));
+        Assert.Multiple(() =>
+        {
+            foreach (var row in rows)
+            {
+                var message = EngineVectors.ExampleMessage(row[0]);
+                var actual = Convert.ToHexStringLower(EngineVectors.Hash(path, 28, message));
+                Assert.That(actual, Is.EqualTo(row[1]), $"message '{row[0]}'");
+            }
+        });
+    }
+
+    [TestCaseSource(nameof(StreamVectorCases))]
+    public void Sha3_224_SplitMix64Prefixes_MatchOpenSsl(KeccakPath path)
+    {
+        EngineVectors.RequireSupported(path);
+        var rows = EngineVectors.ReadRows("sha3-224.tsv").Select(row => (Length: int.Parse(row[0]), Digest: row[1])).ToList();
+        Assert.That(rows, Has.Count.GreaterThan(400));
+        var stream = EngineVectors.SplitMix64Stream(rows.Max(row => row.Length));
+        Assert.Multiple(() =>
+        {
+            foreach (var (length, digest) in rows)
+            {
+                var actual = Convert.ToHexStringLower(EngineVectors.Hash(path, 28, stream.AsSpan(0, length)));
+                Assert.That(actual, Is.EqualTo(digest), $"length {length}");
+            }
+        });
+    }
+
+    [TestCaseSource(nameof(Paths))]
+    public void Sha3_224_MonteCarloChain_MatchesOpenSsl(KeccakPath path)
+    {
+        EngineVectors.RequireSupported(path);
+        var seedLine = File.ReadLines(EngineVectors.DataPath("monte-carlo.tsv")).First(line => line.StartsWith("# seed", StringComparison.Ordinal));
+        var md = Convert.FromHexString(seedLine.Split('\t')[1]);
+        var checkpoints = EngineVectors.ReadRows("monte-carlo.tsv").ToList();
+        Assert.That(checkpoints, Has.Count.EqualTo(100));
+
+        var sponge = KeccakSponge.Create(28, path);
+        var next = new byte[28];
+        foreach (var checkpoint in checkpoints)
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                sponge.Reset();
+                sponge.Squeeze(md, next);
+                (md, next) = (next, md);
+            }
+
+            Assert.That(Convert.ToHexStringLower(md), Is.EqualTo(checkpoint[1]), $"checkpoint {checkpoint[0]}");
+        }
+    }
+
+    [TestCaseSource(nameof(Paths))]
+    public void Absorb_EveryBlockBoundary_StateEqualsTextbookPermutation(KeccakPath path)
+    {
+        EngineVectors.RequireSupported(path);
+        var random = new Random(20260224);
+        foreach (var digestSize in EngineVectors.DigestSizes)
+        {
+            var sponge = KeccakSponge.Create(digestSize, path);
+            var rate = sponge.RateInBytes;
+            var expected = new ulong[25];
+            var actual = new ulong[25];
+            for (var block = 0; block < 40; block++)
+            {
+                var data = new byte[rate];
+                random.NextBytes(data);
+                sponge.Absorb(data);
+                TextbookKeccak.Absorb(expected, data);
+                Assert.That(sponge.TryCopyState(actual), Is.True);
+                Assert.That(actual, Is.EqualTo(expected), $"SHA3-{digestSize * 8}, after block {block}");
+            }
+        }
+    }
+
+    [Test]
+    public void Absorb_SameInputOnEverySupportedPath_StatesIdenticalAtEveryBlockBoundary()
+    {
+        var paths = KeccakCore.SupportedPaths;
+        if (paths.Count < 2)
+        {
+            Assert.Ignore("Only the scalar Keccak path runs on this machine, so there is no second path to compare it with.");
+        }
+
+        var random = new Random(77);
+        foreach (var digestSize in EngineVectors.DigestSizes)
+        {
+            var sponges = paths.Select(path => KeccakSponge.Create(digestSize, path)).ToList();
+            var rate = sponges[0].RateInBytes;
+            var data = new byte[rate * 300];
+            random.NextBytes(data);
+            var first = new ulong[25];
+            var other = new ulong[25];
+            for (var offset = 0; offset < data.Length;)
+            {
+                // Absorb one to five blocks per call so that multi-block calls are compared too.
+                var blocks = Math.Min(random.Next(1, 6), (data.Length - offset) / rate);
+                foreach (var sponge in sponges)
+                {
+                    sponge.Absorb(data.AsSpan(offset, blocks * rate));
+                }
+
+                offset += blocks * rate;
+                sponges[0].TryCopyState(first);
+                for (var i = 1; i < sponges.Count; i++)
+                {
+                    sponges[i].TryCopyState(other);
+                    Assert.That(other, Is.EqualTo(first), $"{paths[i]} vs {paths[0]}, SHA3-{digestSize * 8}, offset {offset}");
+                }
+            }
+
+            Assert.That(first, Has.Some.Not.EqualTo(0UL));
+        }
+    }
+
+    [TestCaseSource(nameof(Paths))]
+    public void Squeeze_LeavesStateUnchanged_AndResetEmpties(KeccakPath path)
+    {
+        EngineVectors.RequireSupported(path);
+        var sponge = KeccakSponge.Create(28, path);
+        var block = EngineVectors.SplitMix64Stream(144);
+        sponge.Absorb(block);
+        var first = new byte[28];
+        var second = new byte[28];
+        sponge.Squeeze("abc"u8, first);
+        sponge.Squeeze("abc"u8, second);
+        Assert.That(second, Is.EqualTo(first));
+        Assert.That(first, Is.EqualTo(EngineVectors.Reference(28, [.. block, .. "abc"u8.ToArray()])));
+
+        sponge.Reset();
+        sponge.Squeeze([], first);
+        Assert.That(Convert.ToHexStringLower(first), Is.EqualTo(ImageHash.OfEmptyInput.ToString()));
+    }
+
+    [Test]
+    public void Create_FastestPath_IsAvx512WhenSupported()
+    {
+        var expected = KeccakCore.IsSupported(KeccakPath.Avx512) ? KeccakPath.Avx512 : KeccakPath.Scalar;
+        Assert.That(KeccakCore.FastestPath, Is.EqualTo(expected));
+        Assert.That(((ManagedKeccakSponge)KeccakSponge.Create(28)).Path, Is.EqualTo(expected));
+        Assert.That(KeccakCore.SupportedPaths, Does.Contain(KeccakPath.Scalar));
+    }
+
+    [Test]
+    public void Create_UnsupportedPath_ThrowsPlatformNotSupported()
+    {
+        var unsupported = EngineVectors.AllPaths.Where(path => !KeccakCore.IsSupported(path)).Append((KeccakPath)99).First();
+        Assert.That(
+            () => KeccakSponge.Create(28, unsupported),
+            Throws.TypeOf<PlatformNotSupportedException>().With.Message.Contains("is not supported on this machine"));
+    }
+
+    /// <summary>Keccak-f[1600] written straight from FIPS 202 section 3.2, loops and all: slow and obviously right.</summary>
+    private static class TextbookKeccak
+    {
+        public static void Absorb(ulong[] state, ReadOnlySpan<byte> block)
+        {
+            for (var i = 0; i < block.Length / 8; i++)
+            {
+                state[i] ^= BitConverter.ToUInt64(block.Slice(i * 8, 8));
+            }
+
+            Permute(state);
+        }
+
+        private static void Permute(ulong[] a)
+        {
+            var roundConstants = new ulong[24];
+            byte lfsr = 1;
+            for (var round = 0; round < 24; round++)
+            {
+                for (var j = 0; j < 7; j++)
+                {
+                    if ((lfsr & 1) != 0)
+                    {
+                        roundConstants[round] |= 1UL << ((1 << j) - 1);
+                    }
+
+                    lfsr = (byte)((lfsr << 1) ^ ((lfsr & 0x80) != 0 ? 0x71 : 0));
+                }
+            }
+
+            var rho = new int[25];
+            int x = 1, y = 0;
+            for (var t = 0; t < 24; t++)
+            {
+                rho[x + (5 * y)] = (t + 1) * (t + 2) / 2 % 64;
+                (x, y) = (y, ((2 * x) + (3 * y)) % 5);
+            }
+
+            for (var round = 0; round < 24; round++)
+            {
+                var c = new ulong[5];
+                for (x = 0; x < 5; x++)
+                {
+                    c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+                }
+
+                for (x = 0; x < 5; x++)
+                {
+                    var d = c[(x + 4) % 5] ^ BitOperations.RotateLeft(c[(x + 1) % 5], 1);
+                    for (y = 0; y < 5; y++)
+                    {
+                        a[x + (5 * y)] ^= d;
+                    }
+                }
+
+                var b = new ulong[25];
+                for (x = 0; x < 5; x++)
+                {
+                    for (y = 0; y < 5; y++)
+                    {
+                        b[y + (5 * (((2 * x) + (3 * y)) % 5))] = BitOperations.RotateLeft(a[x + (5 * y)], rho[x + (5 * y)]);
+                    }
+                }
+
+                for (x = 0; x < 5; x++)
+                {
+                    for (y = 0; y < 5; y++)
+                    {
+                        a[x + (5 * y)] = b[x + (5 * y)] ^ (~b[((x + 1) % 5) + (5 * y)] & b[((x + 2) % 5) + (5 * y)]);
+                    }
+                }
+
+                a[0] ^= roundConstants[round];
+            }
+        }
+    }
+}
