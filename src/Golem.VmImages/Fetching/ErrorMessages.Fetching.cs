@@ -32,6 +32,9 @@ internal static partial class ErrorMessages
     public static string PathIsLink(string path, string? target) =>
         Format("The path '{0}' is a symbolic link{1}; expected no file or a regular file, and links are never followed.", path, target is null ? string.Empty : " to '" + target + "'");
 
+    public static string FetcherUsesAnotherCache(string fetcherDirectory, string cacheDirectory) =>
+        Format("The fetcher stores images in '{0}'; expected a fetcher over this cache's directory '{1}'.", fetcherDirectory, cacheDirectory);
+
     public static string DestinationExists(string path) =>
         Format("The destination '{0}' already exists; expected no file there, as a verified image never replaces one.", path);
 

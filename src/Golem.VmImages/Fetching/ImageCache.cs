@@ -17,7 +17,11 @@ public sealed record CachedImage(Sha3Digest Digest, string Path, long Length, Da
 /// metadata) and <c>locks/</c> (one OS file lock per digest, released when its process dies). A file under a final
 /// name has always been verified; its size is checked on every hit and it can be fully re-hashed on demand.
 /// </summary>
-/// <remarks>Use <see cref="IImageFetcher.FetchAsync(Sha3Digest, IReadOnlyList{Uri}, ImageFetchOptions?, CancellationToken)"/> to get or fetch an image.</remarks>
+/// <remarks>
+/// <see cref="GetOrFetchAsync"/> returns a cached image or downloads it through an <see cref="IImageFetcher"/> whose
+/// <see cref="IImageFetcher.Cache"/> is this cache; it is the same call as
+/// <see cref="IImageFetcher.FetchAsync(Sha3Digest, IReadOnlyList{Uri}, ImageFetchOptions?, CancellationToken)"/> without a destination path.
+/// </remarks>
 public sealed class ImageCache
 {
     private const string LengthSuffix = ".length";
@@ -79,6 +83,34 @@ public sealed class ImageCache
         Touch(path, now);
         image = new CachedImage(digest, path, info.Length, now);
         return true;
+    }
+
+    /// <summary>
+    /// Gets the image from this cache (size checked, re-hashed when the fetcher's options ask for it), or downloads,
+    /// verifies and stores it through <paramref name="fetcher"/>, which must use this cache.
+    /// </summary>
+    /// <param name="fetcher">The fetcher that downloads on a miss; its <see cref="IImageFetcher.Cache"/> must be this cache's directory.</param>
+    /// <param name="digest">The digest the image must hash to.</param>
+    /// <param name="urls">One or more absolute <c>http</c>, <c>https</c> or <c>file</c> URLs (mirrors), tried in order on a miss.</param>
+    /// <param name="progress">Where progress is reported, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The verified image; <see cref="FetchedImage.FromCache"/> tells whether it was already here.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="fetcher"/> or <paramref name="urls"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The digest is default, <paramref name="fetcher"/> stores into another cache directory, or a URL is unusable.</exception>
+    /// <exception cref="ImageHashMismatchException">The only URL served bytes with another digest.</exception>
+    /// <exception cref="ImageDownloadException">The download failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; a partial download is kept for resuming.</exception>
+    public Task<FetchedImage> GetOrFetchAsync(IImageFetcher fetcher, Sha3Digest digest, IReadOnlyList<Uri> urls, IProgress<ImageFetchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fetcher);
+        ArgumentNullException.ThrowIfNull(urls);
+        EnsureDigest(digest);
+        if (!string.Equals(fetcher.Cache.Directory, Directory, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
+        {
+            throw new ArgumentException(ErrorMessages.FetcherUsesAnotherCache(fetcher.Cache.Directory, Directory), nameof(fetcher));
+        }
+
+        return fetcher.FetchAsync(digest, urls, progress is null ? null : new ImageFetchOptions { Progress = progress }, cancellationToken);
     }
 
     /// <summary>Re-hashes one cached image; a file that does not hash to its name is evicted.</summary>
