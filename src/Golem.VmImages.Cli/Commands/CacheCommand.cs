@@ -31,10 +31,10 @@ internal static class CacheCommand
             var images = Open(parseResult, cache).List();
             foreach (var image in images)
             {
-                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{image.Digest}  {image.Length,14}  {image.LastUsedUtc:yyyy-MM-ddTHH:mm:ssZ}  {image.Path}"));
+                parseResult.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{image.Digest}  {image.Length,14}  {image.LastUsedUtc:yyyy-MM-ddTHH:mm:ssZ}  {image.Path}"));
             }
 
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{images.Count} image(s), {images.Sum(i => i.Length)} bytes"));
+            parseResult.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{images.Count} image(s), {images.Sum(i => i.Length)} bytes"));
             return 0;
         });
         return command;
@@ -50,7 +50,7 @@ internal static class CacheCommand
             var results = await Open(parseResult, cache).VerifyAllAsync(cancellationToken).ConfigureAwait(false);
             foreach (var (image, verified) in results)
             {
-                await Console.Out.WriteLineAsync((verified ? "OK       " : "EVICTED  ") + image.Digest + "  " + image.Path).ConfigureAwait(false);
+                await parseResult.InvocationConfiguration.Output.WriteLineAsync((verified ? "OK       " : "EVICTED  ") + image.Digest + "  " + image.Path).ConfigureAwait(false);
             }
 
             return results.All(r => r.Verified) ? 0 : FetchCommand.ExitMismatch;
@@ -73,11 +73,11 @@ internal static class CacheCommand
             var evicted = imageCache.Prune(Math.Max(0, parseResult.GetValue(maxSize)));
             foreach (var image in evicted)
             {
-                Console.Out.WriteLine("EVICTED  " + image.Digest + "  " + image.Length.ToString(CultureInfo.InvariantCulture));
+                parseResult.InvocationConfiguration.Output.WriteLine("EVICTED  " + image.Digest + "  " + image.Length.ToString(CultureInfo.InvariantCulture));
             }
 
             var partials = imageCache.CleanStalePartials(TimeSpan.FromHours(Math.Max(0, parseResult.GetValue(staleHours))));
-            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{evicted.Count} image(s) evicted, {partials} stale partial download(s) deleted"));
+            parseResult.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{evicted.Count} image(s) evicted, {partials} stale partial download(s) deleted"));
             return 0;
         });
         return command;

@@ -28,6 +28,7 @@ internal static class FetchCommand
         var output = new Option<string?>("--output", "-o") { Description = "Write the verified image to FILE instead of the cache." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var attempts = new Option<int>("--attempts") { Description = "Attempts per URL.", DefaultValueFactory = _ => ImageFetcherOptions.DefaultMaxAttempts };
+        var maxSize = new Option<long?>("--max-size") { Description = "The largest image accepted, in bytes (default 64 GiB); a longer body fails with exit code 6." };
         var command = new Command("fetch", "Download an image, verify it against its digest in one pass, and store it under its content address (resumes and retries).");
         command.Arguments.Add(sources);
         command.Options.Add(hash);
@@ -35,50 +36,75 @@ internal static class FetchCommand
         command.Options.Add(output);
         command.Options.Add(json);
         command.Options.Add(attempts);
+        command.Options.Add(maxSize);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
+            var stdout = parseResult.InvocationConfiguration.Output;
+            var stderr = parseResult.InvocationConfiguration.Error;
             var values = parseResult.GetValue(sources) ?? [];
             var hashText = parseResult.GetValue(hash);
             var outputPath = parseResult.GetValue(output);
             var cacheDirectory = parseResult.GetValue(cache);
             if (outputPath is not null && cacheDirectory is not null)
             {
-                await Console.Error.WriteLineAsync("gvmi fetch: --cache and --output are exclusive; give one of them.").ConfigureAwait(false);
+                await stderr.WriteLineAsync("gvmi fetch: --cache and --output are exclusive; give one of them.").ConfigureAwait(false);
                 return ExitUsage;
             }
 
             if (!TryResolve(values, hashText, out var digest, out var urls, out var problem))
             {
-                await Console.Error.WriteLineAsync("gvmi fetch: " + problem).ConfigureAwait(false);
+                await stderr.WriteLineAsync("gvmi fetch: " + problem).ConfigureAwait(false);
                 return ExitUsage;
             }
 
             var options = new ImageFetcherOptions { MaxAttempts = parseResult.GetValue(attempts) };
+            if (parseResult.GetValue(maxSize) is { } limit)
+            {
+                if (limit < 0)
+                {
+                    await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"gvmi fetch: --max-size is {limit}; expected a number of bytes of at least 0.")).ConfigureAwait(false);
+                    return ExitUsage;
+                }
+
+                options.MaxImageSize = limit;
+            }
+
             if (cacheDirectory is not null)
             {
                 options.CacheDirectory = cacheDirectory;
             }
 
             var asJson = parseResult.GetValue(json);
-            using var fetcher = new ImageFetcher(options);
-            var reporter = new ProgressReporter(!Console.IsErrorRedirected);
+            ImageFetcher fetcher;
+            try
+            {
+                fetcher = new ImageFetcher(options);
+            }
+            catch (ArgumentException ex)
+            {
+                await stderr.WriteLineAsync("gvmi fetch: " + ex.Message).ConfigureAwait(false);
+                return ExitUsage;
+            }
+
+            using var owned = fetcher;
+            var reporter = new ProgressReporter(stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
             try
             {
                 var image = await fetcher.FetchAsync(digest, urls, new ImageFetchOptions { DestinationPath = outputPath, Progress = reporter }, cancellationToken).ConfigureAwait(false);
                 reporter.Finish();
-                await Console.Out.WriteLineAsync(asJson ? ToJson(image) : image.Path).ConfigureAwait(false);
+                await stdout.WriteLineAsync(asJson ? ToJson(image) : image.Path).ConfigureAwait(false);
                 return 0;
             }
             catch (OperationCanceledException)
             {
                 reporter.Finish();
-                await Console.Error.WriteLineAsync("gvmi fetch: cancelled; the partial download is kept for resuming.").ConfigureAwait(false);
+                await stderr.WriteLineAsync("gvmi fetch: cancelled; the partial download is kept for resuming.").ConfigureAwait(false);
                 return ExitCancelled;
             }
             catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)
             {
                 reporter.Finish();
-                await Console.Error.WriteLineAsync("gvmi fetch: " + ex.Message).ConfigureAwait(false);
+                await stderr.WriteLineAsync("gvmi fetch: " + ex.Message).ConfigureAwait(false);
                 return ExitCodeOf(ex);
             }
         });
@@ -180,7 +206,7 @@ internal static class FetchCommand
     }
 
     /// <summary>A live bar on a terminal (bytes, rate, ETA, attempt), plain lines at most once a second otherwise; both on standard error.</summary>
-    private sealed class ProgressReporter(bool terminal) : IProgress<ImageFetchProgress>
+    private sealed class ProgressReporter(TextWriter error, bool terminal) : IProgress<ImageFetchProgress>
     {
         private readonly Lock _gate = new();
         private long _lastTicks;
@@ -205,12 +231,12 @@ internal static class FetchCommand
                 {
                     var width = 24;
                     var filled = value.TotalBytes is > 0 ? (int)(width * value.BytesDone / value.TotalBytes.Value) : 0;
-                    Console.Error.Write("\r[" + new string('#', filled) + new string('.', width - filled) + "] " + line + "   ");
+                    error.Write("\r[" + new string('#', filled) + new string('.', width - filled) + "] " + line + "   ");
                     _drawn = true;
                 }
                 else
                 {
-                    Console.Error.WriteLine(line);
+                    error.WriteLine(line);
                 }
             }
         }
@@ -221,7 +247,7 @@ internal static class FetchCommand
             {
                 if (_drawn)
                 {
-                    Console.Error.WriteLine();
+                    error.WriteLine();
                     _drawn = false;
                 }
             }

@@ -337,7 +337,9 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     }
 
     private ResiliencePipeline BuildPipeline() =>
-        new ResiliencePipelineBuilder { TimeProvider = _time }
+        _options.MaxAttempts <= 1
+            ? ResiliencePipeline.Empty // Polly's retry needs at least one retry; one attempt means no retry strategy at all.
+            : new ResiliencePipelineBuilder { TimeProvider = _time }
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = _options.MaxAttempts - 1,

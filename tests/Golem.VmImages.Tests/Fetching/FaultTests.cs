@@ -369,6 +369,21 @@ public sealed class FaultTests : FetcherTestBase
     }
 
     [Test]
+    public async Task Case14_SingleAttemptAllowed_FailsAfterOneRequest()
+    {
+        // MaxAttempts = 1 is valid; the constructor used to throw from Polly (a retry strategy needs at least one retry).
+        Server.Body = MakeBody(Size);
+        var digest = DigestOf(Server.Body);
+        Server.Faults = _ => new Fault { Status = 503 };
+        using var fetcher = Fetcher(o => o.MaxAttempts = 1);
+
+        var ex = await Assert.ThrowsAsync<ImageDownloadException>(() => fetcher.FetchAsync(digest, [Server.Image()]));
+
+        Assert.That((ex!.StatusCode, ex.Attempts, ex.IsTransient, Server.RequestCount), Is.EqualTo(((HttpStatusCode?)HttpStatusCode.ServiceUnavailable, 1, true, 1)));
+        AssertNoFinalFile(digest);
+    }
+
+    [Test]
     public async Task Case14_RetryAfter_HonouredUpToCap()
     {
         Server.Body = MakeBody(Size);

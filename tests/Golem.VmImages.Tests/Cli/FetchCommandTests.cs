@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Golem.VmImages.Cli.Commands;
+using Golem.VmImages.Tests.Fetching;
+
+namespace Golem.VmImages.Tests.Cli;
+
+/// <summary><c>gvmi fetch</c> in-process against the loopback fault server: one exit code per outcome.</summary>
+[TestFixture]
+[CancelAfter(60_000)]
+public sealed class FetchCommandTests : FetcherTestBase
+{
+    [Test]
+    public async Task Fetch_Verified_ExitZeroPrintsCachePath()
+    {
+        Server.Body = MakeBody(300_000);
+        var digest = DigestOf(Server.Body);
+
+        var (exitCode, output, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(output, Is.EqualTo(FinalPath(digest) + "\n"));
+        Assert.That(await File.ReadAllBytesAsync(FinalPath(digest)), Is.EqualTo(Server.Body));
+    }
+
+    [Test]
+    public async Task Fetch_TaskPackageWithJson_ExitZeroPrintsResult()
+    {
+        Server.Body = MakeBody(100_000);
+        var digest = DigestOf(Server.Body);
+        var output = Path.Combine(Root, "out.gvmi");
+
+        var (exitCode, stdout, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", $"hash:sha3:{digest}:{Server.Image()}", "-o", output, "--json");
+
+        Assert.That(exitCode, Is.Zero, error);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.That(json.RootElement.GetProperty("path").GetString(), Is.EqualTo(output));
+        Assert.That(json.RootElement.GetProperty("digest").GetString(), Is.EqualTo(digest.ToString()));
+        Assert.That(json.RootElement.GetProperty("length").GetInt64(), Is.EqualTo(100_000));
+        Assert.That(json.RootElement.GetProperty("fromCache").GetBoolean(), Is.False);
+        Assert.That(await File.ReadAllBytesAsync(output), Is.EqualTo(Server.Body));
+    }
+
+    [Test]
+    public async Task Fetch_HashMismatch_ExitThreeNoFinalFile()
+    {
+        Server.Body = MakeBody(100_000);
+        var digest = DigestOf(MakeBody(100_000, seed: 2));
+
+        var (exitCode, output, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+
+        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitMismatch));
+        Assert.That(output, Is.Empty);
+        Assert.That(error, Does.Contain("gvmi fetch: ").And.Contain(digest.ToString()));
+        AssertNoFinalFile(digest);
+    }
+
+    [TestCase(404)]
+    [TestCase(410)]
+    public async Task Fetch_NotFound_ExitFour(int status)
+    {
+        Server.Faults = _ => new Fault { Status = status };
+        var digest = DigestOf(MakeBody(10));
+
+        var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+
+        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitNotFound));
+        Assert.That(error, Does.Contain(status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(Server.RequestCount, Is.EqualTo(1), "a 4xx is not retried");
+        AssertNoFinalFile(digest);
+    }
+
+    [Test]
+    public async Task Fetch_ConnectionRefused_ExitFive()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var digest = DigestOf(MakeBody(10));
+
+        var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), $"http://127.0.0.1:{port}/image.gvmi", "--cache", CacheDir, "--attempts", "1");
+
+        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitNetwork), error);
+        Assert.That(error, Does.Contain($"127.0.0.1:{port}"));
+        AssertNoFinalFile(digest);
+    }
+
+    [Test]
+    public async Task Fetch_BodyBeyondMaxSize_ExitSix()
+    {
+        Server.Body = MakeBody(100_000);
+        var digest = DigestOf(Server.Body);
+
+        var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir, "--max-size", "1000");
+
+        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitTooLarge));
+        Assert.That(error, Does.Contain("1000"));
+        AssertNoFinalFile(digest);
+    }
+
+    [Test]
+    public async Task Fetch_MalformedHash_ExitTwoNoRequest()
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", "abc", Server.Image().AbsoluteUri, "--cache", CacheDir);
+
+        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitUsage));
+        Assert.That(error, Does.Contain("--hash"));
+        Assert.That(Server.RequestCount, Is.Zero);
+    }
+}
