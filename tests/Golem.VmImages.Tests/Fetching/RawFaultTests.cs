@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Golem.VmImages.Fetching;
+
+namespace Golem.VmImages.Tests.Fetching;
+
+/// <summary>
+/// faults.md cases a well-behaved server cannot produce: a body longer than its <c>Content-Length</c> (case 10), from a
+/// raw socket on 127.0.0.1; and a real full disk (case 23), a 2 MiB tmpfs mounted for the test.
+/// </summary>
+[TestFixture]
+[CancelAfter(60_000)]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class RawFaultTests : FetcherTestBase
+{
+    [Test]
+    public async Task Case10_MoreBytesThanContentLength_OnlyContentLengthBytesWrittenAndVerified()
+    {
+        var declared = MakeBody(300_000);
+        var sent = declared.Concat(MakeBody(200_000, seed: 9)).ToArray();
+        await using var raw = RawHttpServer.Start(declared.Length, sent);
+        var digest = DigestOf(declared);
+        using var fetcher = Fetcher();
+
+        var image = await fetcher.FetchAsync(digest, [raw.Url]);
+
+        Assert.That(image.Length, Is.EqualTo(declared.Length));
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(declared), "the bytes beyond Content-Length are never written");
+        Assert.That(image.BytesTransferred, Is.EqualTo(declared.Length));
+        Assert.That(PartialFiles(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Case10_MoreBytesThanContentLength_ExpectingTheLongerBody_FailsWithNoFile()
+    {
+        var declared = 300_000;
+        var sent = MakeBody(500_000);
+        await using var raw = RawHttpServer.Start(declared, sent);
+        var digest = DigestOf(sent);
+        using var fetcher = Fetcher();
+
+        var ex = await Assert.ThrowsAsync<ImageHashMismatchException>(() => fetcher.FetchAsync(digest, [raw.Url]));
+
+        Assert.That(ex!.Length, Is.EqualTo(declared), "no more than Content-Length bytes are hashed");
+        Assert.That(ex.Actual, Is.EqualTo(DigestOf(sent[..declared])));
+        AssertNoFinalFile(digest);
+        Assert.That(PartialFiles(), Is.Empty);
+        Assert.That(raw.RequestCount, Is.EqualTo(1), "a mismatch on a fresh download is not retried");
+    }
+
+    [Test]
+    public async Task Case23_DiskFullMidWrite_ClearErrorNoFinalFilePartialResumable()
+    {
+        var mount = Path.Combine(Root, "small");
+        Directory.CreateDirectory(mount);
+        MountTmpfs(mount, "2m");
+        try
+        {
+            Server.Body = MakeBody(4 << 20);
+            Server.Faults = _ => new Fault { NoContentLength = true };
+            var digest = DigestOf(Server.Body);
+            var cacheDir = Path.Combine(mount, "cache");
+            using var fetcher = new ImageFetcher(Options(o => o.CacheDirectory = cacheDir), TrustingClient());
+
+            var ex = await Assert.ThrowsAsync<ImageDownloadException>(() => fetcher.FetchAsync(digest, [Server.Image()]));
+
+            Assert.That(ex!.Message, Does.Contain("No space left on device"));
+            Assert.That(ex.InnerException, Is.InstanceOf<IOException>());
+            Assert.That(Server.RequestCount, Is.EqualTo(1), "a full disk is not a network failure to retry");
+            Assert.That(File.Exists(Path.Combine(cacheDir, "sha3-224", digest.ToString())), Is.False);
+            var partial = Path.Combine(cacheDir, "partial", "sha3-224-" + digest + ".part");
+            if (File.Exists(partial))
+            {
+                // Kept resumable: its bytes are a prefix of the image.
+                var kept = await File.ReadAllBytesAsync(partial);
+                Assert.That(kept, Is.EqualTo(Server.Body[..kept.Length]));
+            }
+        }
+        finally
+        {
+            Unmount(mount);
+        }
+    }
+
+    [Test]
+    public async Task Case23_DiskTooSmallForAnnouncedLength_RefusedBeforeTheBody()
+    {
+        var mount = Path.Combine(Root, "small");
+        Directory.CreateDirectory(mount);
+        MountTmpfs(mount, "2m");
+        try
+        {
+            Server.Body = MakeBody(4 << 20);
+            var digest = DigestOf(Server.Body);
+            var cacheDir = Path.Combine(mount, "cache");
+            using var fetcher = new ImageFetcher(Options(o => o.CacheDirectory = cacheDir), TrustingClient());
+
+            var ex = await Assert.ThrowsAsync<ImageDownloadException>(() => fetcher.FetchAsync(digest, [Server.Image()]));
+
+            Assert.That(ex!.Message, Does.Contain("bytes free"));
+            Assert.That(File.Exists(Path.Combine(cacheDir, "sha3-224", digest.ToString())), Is.False);
+            Assert.That(Directory.GetFiles(Path.Combine(cacheDir, "partial")), Is.Empty);
+        }
+        finally
+        {
+            Unmount(mount);
+        }
+    }
+
+    private static void MountTmpfs(string path, string size)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("A real full disk needs a Linux tmpfs mount.");
+        }
+
+        var (code, error) = Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path);
+        if (code != 0)
+        {
+            Assert.Ignore($"Mounting a {size} tmpfs is not permitted here (mount exited {code}: {error.Trim()}); the full-disk case needs it.");
+        }
+    }
+
+    private static void Unmount(string path) => Run("umount", path);
+
+    private static (int Code, string Error) Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        try
+        {
+            using var process = Process.Start(start)!;
+            var error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return (process.ExitCode, error);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return (-1, ex.Message);
+        }
+    }
+
+    /// <summary>A one-response-per-connection HTTP/1.1 server on a raw socket that sends <c>Content-Length: declared</c> and then every byte of its body.</summary>
+    private sealed class RawHttpServer : IAsyncDisposable
+    {
+        private readonly TcpListener _listener;
+        private readonly Task _loop;
+        private readonly CancellationTokenSource _stop = new();
+        private int _requests;
+
+        private RawHttpServer(long declared, byte[] body)
+        {
+            _listener = new TcpListener(IPAddress.Loopback, 0);
+            _listener.Start();
+            Url = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/image.gvmi");
+            _loop = AcceptAsync(declared, body);
+        }
+
+        public Uri Url { get; }
+
+        public int RequestCount => Volatile.Read(ref _requests);
+
+        public static RawHttpServer Start(long declared, byte[] body) => new(declared, body);
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            try
+            {
+                await _loop;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+            }
+
+            _stop.Dispose();
+        }
+
+        private async Task AcceptAsync(long declared, byte[] body)
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                var stream = client.GetStream();
+                var request = new StringBuilder();
+                var buffer = new byte[4096];
+                while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    var read = await stream.ReadAsync(buffer, _stop.Token);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    request.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                }
+
+                Interlocked.Increment(ref _requests);
+                var head = $"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {declared}\r\n\r\n";
+                try
+                {
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
+                    await stream.WriteAsync(body, _stop.Token);
+                    client.Client.Shutdown(SocketShutdown.Send);
+                }
+                catch (IOException)
+                {
+                    // The client stopped reading at Content-Length and closed the connection.
+                }
+            }
+        }
+    }
+}
