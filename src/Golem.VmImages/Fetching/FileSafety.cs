@@ -30,10 +30,15 @@ internal static class FileSafety
         });
     }
 
-    /// <summary>Opens an existing file for reading and writing after checking it is not a link.</summary>
+    /// <summary>
+    /// Opens an existing file for reading and writing after checking it is not a link. A partial file left read-only
+    /// (the process died between making the verified file read-only and renaming it, faults.md 20) is made writable
+    /// for its owner first: without root, opening it for writing would otherwise fail on every later run.
+    /// </summary>
     public static FileStream OpenExisting(string path)
     {
         EnsureNotLink(path);
+        MakeOwnerWritable(path);
         var stream = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Open,
@@ -76,6 +81,27 @@ internal static class FileSafety
         else
         {
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+    }
+
+    /// <summary>Gives the owner write permission on a file that lacks it (on Windows: clears the read-only attribute).</summary>
+    public static void MakeOwnerWritable(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            var attributes = File.GetAttributes(path);
+            if ((attributes & FileAttributes.ReadOnly) != 0)
+            {
+                File.SetAttributes(path, attributes & ~FileAttributes.ReadOnly);
+            }
+        }
+        else
+        {
+            var mode = File.GetUnixFileMode(path);
+            if ((mode & UnixFileMode.UserWrite) == 0)
+            {
+                File.SetUnixFileMode(path, mode | UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
         }
     }
 

@@ -78,4 +78,21 @@ public sealed class FileSafetyTests
 
         Assert.That(File.Exists(target), Is.False);
     }
+
+    [Test]
+    public void OpenExisting_ReadOnlyPartialLeftByKilledProcess_ReopenedWritable()
+    {
+        // Root ignores the mode, so the test checks it: as any other user a 0444 partial cannot be opened for writing,
+        // and the next fetch after a kill between "made read-only" and "renamed" would fail on every run.
+        var path = Path.Combine(_root, "partial");
+        File.WriteAllText(path, "verified bytes");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        using (var stream = FileSafety.OpenExisting(path))
+        {
+            Assert.That(stream.CanWrite, Is.True);
+        }
+
+        Assert.That(File.GetUnixFileMode(path) & UnixFileMode.UserWrite, Is.EqualTo(UnixFileMode.UserWrite));
+    }
 }
