@@ -384,7 +384,16 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             }
             else
             {
-                await _pipeline.ExecuteAsync(static async (state, token) => await state.Fetcher.AttemptAsync(state.Download, token).ConfigureAwait(false), (Fetcher: this, Download: download), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await RunAttemptsAsync(download, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TransientFailure ex) when (ex.RestartAfterMismatch && download.Offset == 0)
+                {
+                    // The attempt budget ran out on the attempt that found the resumed file spliced; the one restart
+                    // from byte 0 is owed all the same (at most once: RestartedAfterMismatch is set), within the deadline.
+                    await RunAttemptsAsync(download, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             progress?.Report(download.Snapshot(ImageFetchPhase.Verifying));
@@ -441,6 +450,9 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             }
         }
     }
+
+    private Task RunAttemptsAsync(Download download, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(static async (state, token) => await state.Fetcher.AttemptAsync(state.Download, token).ConfigureAwait(false), (Fetcher: this, Download: download), cancellationToken).AsTask();
 
     private async Task CopyLocalFileAsync(Download download, CancellationToken cancellationToken)
     {

@@ -85,6 +85,57 @@ public sealed class FaultTests : FetcherTestBase
     }
 
     [Test]
+    public async Task Case03_MismatchAfterResumeOnLastAllowedAttempt_StillRestartsOnceFromZero()
+    {
+        // Two attempts: a reset, then a resume with spliced bytes. The restart from 0 is owed even with the budget spent.
+        Server.Body = MakeBody(Size);
+        var digest = DigestOf(Server.Body);
+        Server.Faults = i => i switch { 0 => new Fault { ResetAfter = 1 << 20 }, 1 => new Fault { WrongBytes = true }, _ => Fault.None };
+        using var fetcher = Fetcher(o => o.MaxAttempts = 2);
+
+        var image = await fetcher.FetchAsync(digest, [Server.Image()]);
+
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
+        Assert.That(Requests.Select(r => r.Range is null), Is.EqualTo(new[] { true, false, true }));
+    }
+
+    [Test]
+    public async Task Case03_SplicedPartialFromEarlierRunWithSingleAttempt_RestartsOnceFromZero()
+    {
+        Server.Body = MakeBody(Size);
+        var digest = DigestOf(Server.Body);
+        Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
+        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
+        await File.WriteAllBytesAsync(partial, MakeBody(1 << 20, seed: 99));
+        await File.WriteAllLinesAsync(partial + ".meta", [Server.Image().AbsoluteUri, "\"v1\"", string.Empty, Size.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var fetcher = Fetcher(o => o.MaxAttempts = 1);
+
+        var image = await fetcher.FetchAsync(digest, [Server.Image()]);
+
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
+        Assert.That(Requests.Select(r => r.Range), Is.EqualTo(new[] { "bytes=1048576-", null }));
+    }
+
+    [Test]
+    public async Task Case03_SplicedPartialAndWrongBytesAfterRestart_MismatchNotASecondRestart()
+    {
+        Server.Body = MakeBody(Size);
+        var digest = DigestOf(Server.Body);
+        Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
+        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
+        await File.WriteAllBytesAsync(partial, MakeBody(1 << 20, seed: 99));
+        await File.WriteAllLinesAsync(partial + ".meta", [Server.Image().AbsoluteUri, "\"v1\"", string.Empty, Size.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Server.Faults = i => i == 0 ? Fault.None : new Fault { WrongBytes = true };
+        using var fetcher = Fetcher(o => o.MaxAttempts = 1);
+
+        await Assert.ThrowsAsync<ImageHashMismatchException>(() => fetcher.FetchAsync(digest, [Server.Image()]));
+
+        Assert.That(Server.RequestCount, Is.EqualTo(2));
+        AssertNoFinalFile(digest);
+        Assert.That(PartialFiles(), Is.Empty);
+    }
+
+    [Test]
     public async Task Case04_EmptyBody_MismatchSaysEmpty()
     {
         var digest = DigestOf(MakeBody(1000));
