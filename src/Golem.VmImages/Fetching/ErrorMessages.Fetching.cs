@@ -29,6 +29,9 @@ internal static partial class ErrorMessages
     public static string TooLarge(Uri url, long limit, long found) =>
         Format("The body from {0} reached {1} bytes; expected at most {2} bytes (the maximum image size).", url, found, limit);
 
+    public static string BodyBeyondAnnouncedLength(Uri url, long announced, long found) =>
+        Format("The body from {0} reached {1} bytes; expected at most {2} bytes, the length its response announced, so it is restarted from byte 0.", url, found, announced);
+
     public static string PathIsLink(string path, string? target) =>
         Format("The path '{0}' is a symbolic link{1}; expected no file or a regular file, and links are never followed.", path, target is null ? string.Empty : " to '" + target + "'");
 

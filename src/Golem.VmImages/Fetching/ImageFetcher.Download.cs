@@ -52,7 +52,9 @@ public sealed partial class ImageFetcher
             var body = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
             await using (body.ConfigureAwait(false))
             {
-                d.Offset = await TransferPipeline.CopyAsync(body, d.File!.SafeFileHandle, d.Offset, d.Hasher, _options.MaxImageSize, d.Url, _options.BufferSize, d, token).ConfigureAwait(false);
+                // A 206 is bounded by its Content-Range total; a 200 by its Content-Length, which HttpClient enforces.
+                var announced = d.SpansResponses ? d.Total : null;
+                d.Offset = await TransferPipeline.CopyAsync(body, d.File!.SafeFileHandle, d.Offset, d.Hasher, _options.MaxImageSize, announced, d.Url, _options.BufferSize, d, token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException ex) when (stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -63,6 +65,14 @@ public sealed partial class ImageFetcher
         catch (DiskWriteException ex)
         {
             throw new ImageDownloadException(ex.Message, d.Url, d.Status, d.Attempt, ex);
+        }
+        catch (BodyOverrunException ex)
+        {
+            // A 206 that runs past its Content-Range is a bad partial response (faults.md 8, 10): nothing beyond the
+            // announced length was written; start over from byte 0.
+            Log.Restarting(_logger, d.Url, d.Offset, ex.Message);
+            ResetToZero(d);
+            throw new TransientFailure(ex.Message, d.Url, d.Status, d.Attempt, ex, retryImmediately: true);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -156,6 +166,7 @@ public sealed partial class ImageFetcher
                 var problem = range is null || !range.HasRange || !range.HasLength ? "no usable Content-Range"
                     : range.From != d.Offset ? string.Create(CultureInfo.InvariantCulture, $"Content-Range starts at {range.From} instead of {d.Offset}")
                     : range.To != range.Length - 1 ? string.Create(CultureInfo.InvariantCulture, $"Content-Range ends at {range.To} before the end {range.Length - 1}")
+                    : response.Content.Headers.ContentLength is { } partLength && partLength != range.To - range.From + 1 ? string.Create(CultureInfo.InvariantCulture, $"Content-Length {partLength} differs from the {range.To - range.From + 1} bytes of its Content-Range")
                     : d.Total is { } known && range.Length != known ? string.Create(CultureInfo.InvariantCulture, $"Content-Range total {range.Length} differs from the first response's {known}")
                     : d.ETag is not null && etag is not null && etag != d.ETag ? "the ETag changed"
                     : d.Offset == 0 ? "a range answered though none was asked"

@@ -479,7 +479,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
 
             EnsureFreeSpace(download, source.Length);
             download.Total = source.Length;
-            download.Offset = await TransferPipeline.CopyAsync(source, download.File!.SafeFileHandle, 0, download.Hasher, _options.MaxImageSize, download.Url, _options.BufferSize, download, cancellationToken).ConfigureAwait(false);
+            download.Offset = await TransferPipeline.CopyAsync(source, download.File!.SafeFileHandle, 0, download.Hasher, _options.MaxImageSize, null, download.Url, _options.BufferSize, download, cancellationToken).ConfigureAwait(false);
         }
 
         var actual = download.Hasher.GetCurrentDigest();

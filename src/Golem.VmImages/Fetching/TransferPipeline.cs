@@ -5,6 +5,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Golem.VmImages.Fetching;
 
+/// <summary>A body ran past the length its response announced (a 206 beyond its <c>Content-Range</c>): nothing beyond it is written.</summary>
+internal sealed class BodyOverrunException(string message) : IOException(message);
+
 /// <summary>Writing to the partial file failed (disk full, I/O error); not a network failure.</summary>
 internal sealed class DiskWriteException(string message, Exception innerException) : IOException(message, innerException);
 
@@ -30,8 +33,9 @@ internal static class TransferPipeline
 
     /// <summary>Copies <paramref name="source"/> to <paramref name="file"/> from <paramref name="offset"/>; returns the new offset.</summary>
     /// <exception cref="ImageTooLargeException">The body would take the file beyond <paramref name="maxLength"/>.</exception>
+    /// <exception cref="BodyOverrunException">The body would take the file beyond <paramref name="announcedLength"/>.</exception>
     public static async Task<long> CopyAsync(
-        Stream source, SafeFileHandle file, long offset, Sha3Hasher hasher, long maxLength, Uri url, int bufferSize, IObserver observer, CancellationToken cancellationToken)
+        Stream source, SafeFileHandle file, long offset, Sha3Hasher hasher, long maxLength, long? announcedLength, Uri url, int bufferSize, IObserver observer, CancellationToken cancellationToken)
     {
         var channel = Channel.CreateBounded<(byte[] Buffer, int Count)>(new BoundedChannelOptions(QueueDepth)
         {
@@ -42,7 +46,7 @@ internal static class TransferPipeline
 
         using var stopReader = new CancellationTokenSource();
         using var readToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopReader.Token);
-        var reader = Task.Run(() => ReadAsync(source, channel.Writer, offset, maxLength, url, bufferSize, observer, readToken.Token, stopReader.Token), CancellationToken.None);
+        var reader = Task.Run(() => ReadAsync(source, channel.Writer, offset, maxLength, announcedLength, url, bufferSize, observer, readToken.Token, stopReader.Token), CancellationToken.None);
         try
         {
             while (await channel.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -102,7 +106,7 @@ internal static class TransferPipeline
     }
 
     private static async Task ReadAsync(
-        Stream source, ChannelWriter<(byte[] Buffer, int Count)> writer, long offset, long maxLength, Uri url, int bufferSize, IObserver observer, CancellationToken cancellationToken, CancellationToken stopToken)
+        Stream source, ChannelWriter<(byte[] Buffer, int Count)> writer, long offset, long maxLength, long? announcedLength, Uri url, int bufferSize, IObserver observer, CancellationToken cancellationToken, CancellationToken stopToken)
     {
         Exception? failure = null;
         try
@@ -122,6 +126,11 @@ internal static class TransferPipeline
                         {
                             end = true;
                             break;
+                        }
+
+                        if (announcedLength is { } announced && offset + filled + read > announced)
+                        {
+                            throw new BodyOverrunException(ErrorMessages.BodyBeyondAnnouncedLength(url, announced, offset + filled + read));
                         }
 
                         if (offset + filled + read > maxLength)

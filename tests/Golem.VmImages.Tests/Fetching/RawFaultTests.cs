@@ -50,6 +50,41 @@ public sealed class RawFaultTests : FetcherTestBase
         Assert.That(raw.RequestCount, Is.EqualTo(1), "a mismatch on a fresh download is not retried");
     }
 
+    [TestCase(false, TestName = "Case10_206BeyondItsContentRange_ContentLengthTooLong_RejectedAndRestartedFromZero")]
+    [TestCase(true, TestName = "Case10_206BeyondItsContentRange_Chunked_StoppedAtTotalAndRestartedFromZero")]
+    public async Task Case10_206BeyondItsContentRange(bool chunked)
+    {
+        const int Total = 2 << 20;
+        const int Seeded = 1 << 20;
+        var image = MakeBody(Total);
+        var digest = DigestOf(image);
+        var overrun = image[Seeded..].Concat(MakeBody(Total, seed: 3)).ToArray();
+        await using var raw = RawHttpServer.Start((index, head) =>
+        {
+            if (!head.Contains("Range: bytes=", StringComparison.OrdinalIgnoreCase))
+            {
+                return [.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Length: {Total}\r\n\r\n"), .. image];
+            }
+
+            var range = $"HTTP/1.1 206 Partial Content\r\nETag: \"v1\"\r\nContent-Range: bytes {Seeded}-{Total - 1}/{Total}\r\n";
+            return chunked
+                ? [.. Encoding.ASCII.GetBytes(range + $"Transfer-Encoding: chunked\r\n\r\n{overrun.Length:x}\r\n"), .. overrun, .. "\r\n0\r\n\r\n"u8.ToArray()]
+                : [.. Encoding.ASCII.GetBytes(range + $"Content-Length: {overrun.Length}\r\n\r\n"), .. overrun];
+        });
+        Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
+        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
+        await File.WriteAllBytesAsync(partial, image[..Seeded]);
+        await File.WriteAllLinesAsync(partial + ".meta", [raw.Url.AbsoluteUri, "\"v1\"", string.Empty, Total.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var fetcher = Fetcher(o => o.MaxImageSize = 3 << 20);
+
+        var fetched = await fetcher.FetchAsync(digest, [raw.Url]);
+
+        Assert.That(await File.ReadAllBytesAsync(fetched.Path), Is.EqualTo(image));
+        Assert.That(raw.RequestCount, Is.EqualTo(2), "the bad 206 is rejected, then one whole download from byte 0");
+        Assert.That(raw.RequestHeads[1], Does.Not.Contain("Range:"));
+        Assert.That(fetched.BytesTransferred - Total, Is.LessThanOrEqualTo(Total - Seeded), "nothing beyond the announced total is taken from the bad 206");
+    }
+
     [Test]
     public async Task Case23_DiskFullMidWrite_ClearErrorNoFinalFilePartialResumable()
     {
@@ -154,19 +189,26 @@ public sealed class RawFaultTests : FetcherTestBase
         private readonly CancellationTokenSource _stop = new();
         private int _requests;
 
-        private RawHttpServer(long declared, byte[] body)
+        private RawHttpServer(Func<int, string, byte[]> respond)
         {
             _listener = new TcpListener(IPAddress.Loopback, 0);
             _listener.Start();
             Url = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/image.gvmi");
-            _loop = AcceptAsync(declared, body);
+            _loop = AcceptAsync(respond);
         }
 
         public Uri Url { get; }
 
         public int RequestCount => Volatile.Read(ref _requests);
 
-        public static RawHttpServer Start(long declared, byte[] body) => new(declared, body);
+        public List<string> RequestHeads { get; } = [];
+
+        /// <summary>Answers every request with <c>200</c>, <c>Content-Length: declared</c>, then all of <paramref name="body"/>.</summary>
+        public static RawHttpServer Start(long declared, byte[] body) =>
+            new((_, _) => [.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {declared}\r\n\r\n"), .. body]);
+
+        /// <summary>Answers request <c>i</c> (its head given) with the raw bytes <paramref name="respond"/> returns.</summary>
+        public static RawHttpServer Start(Func<int, string, byte[]> respond) => new(respond);
 
         public async ValueTask DisposeAsync()
         {
@@ -183,7 +225,7 @@ public sealed class RawFaultTests : FetcherTestBase
             _stop.Dispose();
         }
 
-        private async Task AcceptAsync(long declared, byte[] body)
+        private async Task AcceptAsync(Func<int, string, byte[]> respond)
         {
             while (!_stop.IsCancellationRequested)
             {
@@ -202,12 +244,15 @@ public sealed class RawFaultTests : FetcherTestBase
                     request.Append(Encoding.ASCII.GetString(buffer, 0, read));
                 }
 
-                Interlocked.Increment(ref _requests);
-                var head = $"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {declared}\r\n\r\n";
+                var index = Interlocked.Increment(ref _requests) - 1;
+                lock (RequestHeads)
+                {
+                    RequestHeads.Add(request.ToString());
+                }
+
                 try
                 {
-                    await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
-                    await stream.WriteAsync(body, _stop.Token);
+                    await stream.WriteAsync(respond(index, request.ToString()), _stop.Token);
                     client.Client.Shutdown(SocketShutdown.Send);
                 }
                 catch (IOException)
@@ -217,4 +262,5 @@ public sealed class RawFaultTests : FetcherTestBase
             }
         }
     }
+
 }
