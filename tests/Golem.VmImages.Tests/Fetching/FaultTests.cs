@@ -760,6 +760,48 @@ public sealed class FaultTests : FetcherTestBase
         await Assert.CatchAsync<OperationCanceledException>(() => fetcher.FetchAsync(DigestOf(MakeBody(5)), [Server.Image()], null, cts.Token));
     }
 
+    [TestCase(false, TestName = "Case25_CancelledMidBody_PartialHandleAndLockReleasedBeforeReturning")]
+    [TestCase(true, TestName = "Case25_CancelledDuringRetryDelay_ReturnsPromptlyLockReleased")]
+    public async Task Case25_CancelledReleasesEverything(bool duringRetryDelay)
+    {
+        Server.Body = MakeBody(Size);
+        var digest = DigestOf(Server.Body);
+        Server.Faults = i => duringRetryDelay
+            ? (i == 0 ? new Fault { ResetAfter = 1 << 20 } : new Fault { Status = 503, RetryAfter = "600" })
+            : new Fault { StallAfter = 1 << 20 };
+        using var fetcher = Fetcher(o =>
+        {
+            o.RetryAfterCap = TimeSpan.FromMinutes(10);
+            o.BackoffCap = TimeSpan.FromMinutes(10);
+        });
+        using var cts = new CancellationTokenSource();
+        var fetch = fetcher.FetchAsync(digest, [Server.Image()], null, cts.Token);
+        var wanted = duringRetryDelay ? 2 : 1;
+        while (Server.RequestCount < wanted || Server.BytesSent < 1 << 20)
+        {
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(200);
+        var cancelled = System.Diagnostics.Stopwatch.StartNew();
+        await cts.CancelAsync();
+        await Assert.CatchAsync<OperationCanceledException>(() => fetch);
+
+        Assert.That(cancelled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        using (var held = fetcher.Cache.TryAcquireLock(digest))
+        {
+            Assert.That(held, Is.Not.Null, "the digest's lock is released when the cancelled fetch returns");
+        }
+
+        var partial = fetcher.Cache.GetPartialPath(digest);
+        using (var exclusive = new FileStream(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            Assert.That(exclusive.Length, Is.GreaterThanOrEqualTo(1L << 20), "the partial is kept, and no handle of the fetcher is still open on it");
+        }
+
+        AssertNoFinalFile(digest);
+    }
+
     [Test]
     public async Task Case26_SymlinkAtPartialPath_NotFollowed()
     {
