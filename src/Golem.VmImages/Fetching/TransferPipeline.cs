@@ -83,10 +83,13 @@ internal static class TransferPipeline
             {
                 // The consumer's failure is the one reported.
             }
-
-            while (channel.Reader.TryRead(out var item))
+            finally
             {
-                ArrayPool<byte>.Shared.Return(item.Buffer);
+                // Return the queued buffers whatever the reader ended with: the reader has stopped, so nothing is added after this.
+                while (channel.Reader.TryRead(out var item))
+                {
+                    ArrayPool<byte>.Shared.Return(item.Buffer);
+                }
             }
 
             throw;

@@ -226,6 +226,22 @@ public sealed class FaultTests : FetcherTestBase
         Assert.That(image.Attempts, Is.EqualTo(2));
     }
 
+    [Test]
+    public async Task Case06_WeakETag_NeverUsedInIfRange_LastModifiedInstead()
+    {
+        Server.Body = MakeBody(Size);
+        Server.ETag = "W/\"v1\"";
+        var digest = DigestOf(Server.Body);
+        Server.Faults = i => i == 0 ? new Fault { ResetAfter = 1 << 20 } : Fault.None;
+        using var fetcher = Fetcher();
+
+        var image = await fetcher.FetchAsync(digest, [Server.Image()]);
+
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
+        Assert.That(Requests[1].Range, Is.Not.Null);
+        Assert.That(Requests[1].IfRange, Is.EqualTo(Server.LastModified!.Value.ToString("R")), "a weak ETag cannot validate a byte range (RFC 9110 13.1.5)");
+    }
+
     [TestCase(false, TestName = "Case07_200ToRangeRequest_RestartsFromZero")]
     [TestCase(true, TestName = "Case07_ValidatorChanged_IfRangeGets200_RestartsFromZero")]
     public async Task Case07_200ToRange(bool changeValidator)
