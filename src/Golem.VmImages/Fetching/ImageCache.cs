@@ -259,11 +259,17 @@ public sealed class ImageCache
 
     internal static void RecordVerified(string imagePath, long length)
     {
+        RecordLength(imagePath, length);
+        Touch(imagePath, DateTime.UtcNow);
+    }
+
+    /// <summary>Writes the verified-length record of an image atomically (temp file, then rename over any old record).</summary>
+    internal static void RecordLength(string imagePath, long length)
+    {
         var record = imagePath + LengthSuffix;
         var temp = record + "." + Guid.NewGuid().ToString("N") + ".tmp";
         File.WriteAllText(temp, length.ToString(CultureInfo.InvariantCulture));
         File.Move(temp, record, overwrite: true);
-        Touch(imagePath, DateTime.UtcNow);
     }
 
     /// <summary>Takes the digest's OS file lock, waiting while another process or fetch holds it.</summary>
@@ -369,7 +375,7 @@ public sealed class ImageCache
         }
     }
 
-    private static void Touch(string path, DateTime now)
+    internal static void Touch(string path, DateTime now)
     {
         try
         {

@@ -402,11 +402,19 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             await download.File.DisposeAsync().ConfigureAwait(false);
             download.File = null;
             FileSafety.MakeReadOnly(partialPath);
+            if (destination is null)
+            {
+                // The length record goes first: another process's size check (faults.md 5, 21), which runs before it
+                // takes the lock, must never see the new image without its record and evict it as corrupt.
+                ImageCache.RecordLength(finalPath, length);
+            }
+
             FileSafety.MoveNoReplace(partialPath, finalPath);
+            AfterPublishForTesting?.Invoke(finalPath);
             PartialMetadata.Delete(partialPath);
             if (destination is null)
             {
-                ImageCache.RecordVerified(finalPath, length);
+                ImageCache.Touch(finalPath, DateTime.UtcNow);
             }
 
             Log.Verified(_logger, expected.ToString(), url, length, download.Attempt);
@@ -450,6 +458,9 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             }
         }
     }
+
+    /// <summary>Gets or sets a test hook called right after a verified file appeared under its final name.</summary>
+    internal Action<string>? AfterPublishForTesting { get; set; }
 
     private Task RunAttemptsAsync(Download download, CancellationToken cancellationToken) =>
         _pipeline.ExecuteAsync(static async (state, token) => await state.Fetcher.AttemptAsync(state.Download, token).ConfigureAwait(false), (Fetcher: this, Download: download), cancellationToken).AsTask();

@@ -695,6 +695,24 @@ public sealed class FaultTests : FetcherTestBase
     }
 
     [Test]
+    public async Task Case21_OtherProcessSizeCheckRightAfterRename_DoesNotEvictTheNewImage()
+    {
+        // Another process checks the cache (size against the length record) before taking the lock; it may do so the
+        // instant the verified file appears. The record must already be there, or the new image is evicted as corrupt.
+        Server.Body = MakeBody(Size);
+        var digest = DigestOf(Server.Body);
+        using var fetcher = Fetcher();
+        bool? otherSawIt = null;
+        fetcher.AfterPublishForTesting = path => otherSawIt = new ImageCache(CacheDir).TryGet(digest, out _);
+
+        var image = await fetcher.FetchAsync(digest, [Server.Image()]);
+
+        Assert.That(otherSawIt, Is.True);
+        Assert.That(File.Exists(image.Path), Is.True, "the path returned still holds the image");
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
+    }
+
+    [Test]
     public async Task Case22_StalePartialCleanedOnlyWithLock_StaleLockFileHarmless()
     {
         var digest = DigestOf(MakeBody(100));
