@@ -85,6 +85,30 @@ public sealed class RawFaultTests : FetcherTestBase
         Assert.That(fetched.BytesTransferred - Total, Is.LessThanOrEqualTo(Total - Seeded), "nothing beyond the announced total is taken from the bad 206");
     }
 
+    [TestCase(false, TestName = "Case11_CloseDelimitedHttp10Body_AcceptedAndVerified")]
+    [TestCase(true, TestName = "Case11_CloseDelimitedHttp10Body_BeyondCap_Stopped")]
+    public async Task Case11_CloseDelimitedHttp10Body(bool beyondCap)
+    {
+        var image = MakeBody(700_000);
+        var digest = DigestOf(image);
+        await using var raw = RawHttpServer.Start((_, _) => [.. "HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\n\r\n"u8.ToArray(), .. image]);
+        using var fetcher = Fetcher(o => o.MaxImageSize = beyondCap ? 500_000 : 1 << 20);
+
+        if (beyondCap)
+        {
+            var ex = await Assert.ThrowsAsync<ImageTooLargeException>(() => fetcher.FetchAsync(digest, [raw.Url]));
+            Assert.That(ex!.Limit, Is.EqualTo(500_000));
+            AssertNoFinalFile(digest);
+            Assert.That(PartialFiles(), Is.Empty);
+            return;
+        }
+
+        var fetched = await fetcher.FetchAsync(digest, [raw.Url]);
+
+        Assert.That(await File.ReadAllBytesAsync(fetched.Path), Is.EqualTo(image));
+        Assert.That(raw.RequestCount, Is.EqualTo(1));
+    }
+
     [Test]
     public async Task Case23_DiskFullMidWrite_ClearErrorNoFinalFilePartialResumable()
     {
