@@ -72,9 +72,11 @@ public sealed record ImagePackage
     /// <exception cref="ArgumentException"><paramref name="imageHash"/> is default, or <paramref name="imageUrl"/> is not accepted.</exception>
     public ImagePackage(ImageHash imageHash, Uri imageUrl, bool allowFileUrl)
     {
+        // Null first, then values (the library's validation order).
+        ArgumentNullException.ThrowIfNull(imageUrl);
         AllowFileUrl = allowFileUrl;
-        ImageHash = imageHash;
         ImageUrl = imageUrl;
+        ImageHash = imageHash;
     }
 
     /// <summary>Gets the SHA3-224 hash of the whole .gvmi file.</summary>
@@ -296,7 +298,7 @@ public sealed record ImagePackage
     internal static Uri ValidateUrl(Uri? url, bool allowFile, string paramName)
     {
         ArgumentNullException.ThrowIfNull(url, paramName);
-        if (!url.IsAbsoluteUri)
+        if (!UrlText.HasScheme(url))
         {
             throw new ArgumentException(ErrorMessages.ImageUrlNotAbsolute(url.OriginalString), paramName);
         }
