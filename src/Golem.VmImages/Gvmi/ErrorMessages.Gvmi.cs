@@ -30,7 +30,7 @@ internal static partial class ErrorMessages
     public static string GvmiNotSquashfs(string found) =>
         Format("The squashfs input starts with bytes {0}; expected the squashfs magic 'hsqs' (68-73-71-73).", found);
 
-    public static string StreamNotSeekable => "The stream must be readable and seekable.";
+    public static string StreamNotSeekable => "The stream cannot be read or cannot seek (CanRead or CanSeek is false); expected a readable, seekable stream holding the whole .gvmi file.";
 
-    public static string StreamNotWritable => "The stream must be writable.";
+    public static string StreamNotWritable => "The stream cannot be written (CanWrite is false); expected a writable stream.";
 }

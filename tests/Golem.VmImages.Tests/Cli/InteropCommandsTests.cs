@@ -133,7 +133,7 @@ public class InteropCommandsTests
         var (exitCode, _, error) = await RunAsync("resolve");
 
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(error, Does.Contain("exactly one of --tag or --hash"));
+        Assert.That(error, Does.Contain("Neither or both of --tag and --hash were given; expected exactly one of them."));
     }
 
     [Test]

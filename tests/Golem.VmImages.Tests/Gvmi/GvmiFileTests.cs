@@ -153,7 +153,12 @@ public class GvmiFileTests
     {
         Assert.Throws<ArgumentNullException>(() => _ = GvmiFile.WriteAsync(null!, new GvmiContainerConfig(), new MemoryStream()));
         Assert.Throws<ArgumentNullException>(() => _ = GvmiFile.WriteAsync(new MemoryStream(), null!, new MemoryStream()));
-        Assert.Throws<ArgumentException>(() => _ = GvmiFile.WriteAsync(new MemoryStream(), new GvmiContainerConfig(), new MemoryStream([], writable: false)));
+        Assert.That(
+            () => GvmiFile.WriteAsync(new MemoryStream(), new GvmiContainerConfig(), new MemoryStream([], writable: false)),
+            Throws.ArgumentException.With.Message.Contain("The stream cannot be written (CanWrite is false)").And.Property("ParamName").EqualTo("destination"));
+        Assert.That(
+            () => GvmiFile.ReadMetadataAsync(new UnseekableStream()),
+            Throws.ArgumentException.With.Message.Contain("expected a readable, seekable stream").And.Property("ParamName").EqualTo("stream"));
         Assert.Throws<ArgumentException>(() => _ = GvmiFile.ReadMetadataAsync(""));
     }
 
@@ -349,5 +354,10 @@ public class GvmiFileTests
             BytesRead += read;
             return read;
         }
+    }
+
+    private sealed class UnseekableStream : MemoryStream
+    {
+        public override bool CanSeek => false;
     }
 }
