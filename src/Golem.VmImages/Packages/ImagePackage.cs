@@ -223,7 +223,8 @@ public sealed record ImagePackage
     /// <summary>
     /// The optional pre-flight the Python SDK does before using a direct URL: sends <c>HEAD</c> to
     /// <see cref="ImageUrl"/> (following redirects) and reports the status, <c>Content-Length</c> and whether byte
-    /// ranges are supported. Never needed to construct a package.
+    /// ranges are supported. Never needed to construct a package. For a <c>file</c> URL the local file is checked
+    /// instead: 200 with its length when it exists, 404 when it does not.
     /// </summary>
     /// <param name="httpClient">The client to send the request with.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
