@@ -37,7 +37,7 @@ internal static partial class ErrorMessages
     public static string UnsupportedDigestLength(int bits) =>
         Format("Unsupported digest length {0} bits; expected 224, 256, 384 or 512.", bits);
 
-    public static string StreamNotReadable => "The stream must be readable.";
+    public static string StreamNotReadable => "The stream cannot be read (CanRead is false); expected a readable stream.";
 
     public static string HasherDisposed => "The ImageHasher has been disposed.";
 

@@ -11,5 +11,5 @@ internal static class ErrorText
     public static string NotImageHash(string text, string reason) =>
         string.Format(CultureInfo.InvariantCulture, "'{0}' is not an image hash: {1}", text, reason);
 
-    public static string TagAndHash => "Give exactly one of --tag or --hash.";
+    public static string TagAndHash => "Neither or both of --tag and --hash were given; expected exactly one of them.";
 }

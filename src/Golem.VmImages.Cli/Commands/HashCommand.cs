@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Golem.VmImages.Cli.Checksums;
 
 namespace Golem.VmImages.Cli.Commands;
@@ -78,8 +77,7 @@ internal static class HashCommand
 
     private static string ToJson(List<FileHashOutcome> outcomes)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        return CliJson.Write(writer =>
         {
             writer.WriteStartArray();
             foreach (var outcome in outcomes)
@@ -103,8 +101,6 @@ internal static class HashCommand
             }
 
             writer.WriteEndArray();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        });
     }
 }

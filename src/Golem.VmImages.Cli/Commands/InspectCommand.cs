@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Golem.VmImages.Gvmi;
 
@@ -29,12 +28,12 @@ internal static class InspectCommand
             catch (Exception ex) when (ex is GvmiFormatException or IOException or UnauthorizedAccessException)
             {
                 await parseResult.InvocationConfiguration.Error.WriteLineAsync($"gvmi inspect: {ex.Message}").ConfigureAwait(false);
-                return 1;
+                return ExitCodes.Failure;
             }
 
             var text = parseResult.GetValue(json) ? FormatJson(path, metadata) : FormatText(path, metadata);
             await parseResult.InvocationConfiguration.Output.WriteAsync(text).ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -69,12 +68,11 @@ internal static class InspectCommand
     }
 
     private static string List(IReadOnlyList<string>? values) =>
-        values is null ? "(none)" : "[" + string.Join(", ", values.Select(v => JsonSerializer.Serialize(v, CliJsonContext.Default.String))) + "]";
+        values is null ? "(none)" : "[" + string.Join(", ", values.Select(CliJson.Quote)) + "]";
 
     private static string FormatJson(string path, GvmiMetadata metadata)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        return CliJson.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("file", path);
@@ -91,8 +89,6 @@ internal static class InspectCommand
             }
 
             writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray()) + Environment.NewLine;
+        }) + Environment.NewLine;
     }
 }

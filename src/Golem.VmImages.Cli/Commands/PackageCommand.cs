@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Golem.VmImages.Packages;
 
@@ -58,12 +57,12 @@ internal static class PackageCommand
             catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException)
             {
                 await error.WriteLineAsync($"gvmi package: {ex.Message}").ConfigureAwait(false);
-                return 1;
+                return ExitCodes.Failure;
             }
 
             var text = parseResult.GetValue(json) ? FormatJson(package, path) : FormatText(package);
             await output.WriteAsync(text).ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -96,8 +95,7 @@ internal static class PackageCommand
     internal static string FormatJson(ImagePackage package, string path)
     {
         var demand = package.ToDemand();
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        return CliJson.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("file", path);
@@ -121,9 +119,7 @@ internal static class PackageCommand
             writer.WriteString("csharp", CSharpSnippet(package));
             writer.WriteString("python", PythonSnippet(package));
             writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray()) + Environment.NewLine;
+        }) + Environment.NewLine;
     }
 
     private static string CSharpSnippet(ImagePackage package)
@@ -151,13 +147,13 @@ internal static class PackageCommand
 
         if (package.Capabilities.Count > 0)
         {
-            lines.Add($"    Capabilities = [{string.Join(", ", package.Capabilities.Select(c => JsonSerializer.Serialize(c, CliJsonContext.Default.String)))}],");
+            lines.Add($"    Capabilities = [{string.Join(", ", package.Capabilities.Select(CliJson.Quote))}],");
         }
 
         var text = new StringBuilder();
         text.AppendLine("var package = new ImagePackage(");
         text.AppendLine(CultureInfo.InvariantCulture, $"    ImageHash.Parse(\"{package.ImageHash}\"),");
-        text.Append(CultureInfo.InvariantCulture, $"    new Uri({JsonSerializer.Serialize(package.ImageUrl.OriginalString, CliJsonContext.Default.String)}))");
+        text.Append(CultureInfo.InvariantCulture, $"    new Uri({CliJson.Quote(package.ImageUrl.OriginalString)}))");
         if (lines.Count == 0)
         {
             text.AppendLine(";");
@@ -182,13 +178,13 @@ internal static class PackageCommand
         var text = new StringBuilder();
         text.AppendLine("package = await vm.repo(");
         text.AppendLine(CultureInfo.InvariantCulture, $"    image_hash=\"{package.ImageHash}\",");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    image_url={JsonSerializer.Serialize(package.ImageUrl.OriginalString, CliJsonContext.Default.String)},");
+        text.AppendLine(CultureInfo.InvariantCulture, $"    image_url={CliJson.Quote(package.ImageUrl.OriginalString)},");
         text.AppendLine(CultureInfo.InvariantCulture, $"    min_mem_gib={PythonFloat.Format(package.MinMemGib)},");
         text.AppendLine(CultureInfo.InvariantCulture, $"    min_storage_gib={PythonFloat.Format(package.MinStorageGib)},");
         text.AppendLine(CultureInfo.InvariantCulture, $"    min_cpu_threads={package.MinCpuThreads},");
         if (package.Capabilities.Count > 0)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"    capabilities=[{string.Join(", ", package.Capabilities.Select(c => JsonSerializer.Serialize(c, CliJsonContext.Default.String)))}],");
+            text.AppendLine(CultureInfo.InvariantCulture, $"    capabilities=[{string.Join(", ", package.Capabilities.Select(CliJson.Quote))}],");
         }
 
         text.AppendLine(")");

@@ -31,7 +31,7 @@ internal static class ResolveCommand
             if ((tagValue is null) == (hashValue is null))
             {
                 await error.WriteLineAsync($"gvmi resolve: {ErrorText.TagAndHash}").ConfigureAwait(false);
-                return 2;
+                return ExitCodes.Usage;
             }
 
             try
@@ -71,12 +71,12 @@ internal static class ResolveCommand
                 text.AppendLine(CultureInfo.InvariantCulture, $"https link:   {resolved.HttpsUrl?.OriginalString ?? "(none)"}");
                 text.AppendLine(CultureInfo.InvariantCulture, $"Task package: {resolved.Package.TaskPackage}");
                 await parseResult.InvocationConfiguration.Output.WriteAsync(text.ToString()).ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Success;
             }
             catch (Exception ex) when (ex is ArgumentException or ImageRegistryException)
             {
                 await error.WriteLineAsync($"gvmi resolve: {ex.Message}").ConfigureAwait(false);
-                return 1;
+                return ExitCodes.Failure;
             }
         });
         return command;

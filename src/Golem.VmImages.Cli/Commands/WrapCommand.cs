@@ -39,12 +39,12 @@ internal static class WrapCommand
                 var result = await GvmiFile.CreateAsync(parseResult.GetRequiredValue(squashfs).FullName, config, outputPath, cancellationToken).ConfigureAwait(false);
                 await parseResult.InvocationConfiguration.Output.WriteLineAsync(
                     string.Create(CultureInfo.InvariantCulture, $"{result.ImageHash}  {parseResult.GetRequiredValue(output).Name} ({result.FileLength} bytes)")).ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Success;
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
             {
                 await parseResult.InvocationConfiguration.Error.WriteLineAsync($"gvmi wrap: {ex.Message}").ConfigureAwait(false);
-                return 1;
+                return ExitCodes.Failure;
             }
         });
         return command;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
 
 namespace Golem.VmImages.Cli.Serving;
 
@@ -9,8 +8,7 @@ internal static class ImageIndex
 {
     public static string ToJson(IEnumerable<ServedImage> images, Uri baseAddress)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        return CliJson.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartArray("images");
@@ -27,9 +25,7 @@ internal static class ImageIndex
 
             writer.WriteEndArray();
             writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        });
     }
 
     public static string ToHtml(IEnumerable<ServedImage> images, Uri baseAddress)

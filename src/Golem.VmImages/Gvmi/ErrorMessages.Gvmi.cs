@@ -21,13 +21,16 @@ internal static partial class ErrorMessages
     public static string GvmiConfigMember(string member, string kind, string expected) =>
         Format("The container config member '{0}' is a JSON {1}; expected {2}.", member, kind, expected);
 
+    public static string GvmiConfigTrailingData(long offset) =>
+        Format("The container config JSON has more data at byte {0} after its object; expected a single JSON object.", offset);
+
     public static string GvmiConfigTooLarge(int length) =>
         Format("The container config JSON is {0} bytes long; expected at most 99999999 bytes (the 8-digit length field).", length);
 
     public static string GvmiNotSquashfs(string found) =>
         Format("The squashfs input starts with bytes {0}; expected the squashfs magic 'hsqs' (68-73-71-73).", found);
 
-    public static string StreamNotSeekable => "The stream must be readable and seekable.";
+    public static string StreamNotSeekable => "The stream cannot be read or cannot seek (CanRead or CanSeek is false); expected a readable, seekable stream holding the whole .gvmi file.";
 
-    public static string StreamNotWritable => "The stream must be writable.";
+    public static string StreamNotWritable => "The stream cannot be written (CanWrite is false); expected a writable stream.";
 }

@@ -11,6 +11,8 @@ public sealed record GvmiContainerConfig
 {
     private readonly IReadOnlyList<string> _env = [];
     private readonly IReadOnlyList<string> _volumes = [];
+    private readonly IReadOnlyList<string>? _cmd;
+    private readonly IReadOnlyList<string>? _entrypoint;
     private readonly IReadOnlyDictionary<string, string> _labels = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Gets the environment as <c>NAME=value</c> entries (<c>Env</c>).</summary>
@@ -21,11 +23,21 @@ public sealed record GvmiContainerConfig
         init => _env = [.. value ?? throw new ArgumentNullException(nameof(value))];
     }
 
-    /// <summary>Gets the default command (<c>Cmd</c>), or <see langword="null"/> for none.</summary>
-    public IReadOnlyList<string>? Cmd { get; init; }
+    /// <summary>Gets the default command (<c>Cmd</c>), or <see langword="null"/> for none; the list given is copied.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public IReadOnlyList<string>? Cmd
+    {
+        get => _cmd;
+        init => _cmd = value is null ? null : [.. value];
+    }
 
-    /// <summary>Gets the entrypoint (<c>Entrypoint</c>), or <see langword="null"/> for none.</summary>
-    public IReadOnlyList<string>? Entrypoint { get; init; }
+    /// <summary>Gets the entrypoint (<c>Entrypoint</c>), or <see langword="null"/> for none; the list given is copied.</summary>
+    /// <value>The default is <see langword="null"/>.</value>
+    public IReadOnlyList<string>? Entrypoint
+    {
+        get => _entrypoint;
+        init => _entrypoint = value is null ? null : [.. value];
+    }
 
     /// <summary>Gets the working directory (<c>WorkingDir</c>), or <see langword="null"/>.</summary>
     public string? WorkingDir { get; init; }
@@ -120,14 +132,20 @@ public sealed record GvmiContainerConfig
         return buffer.ToArray();
     }
 
-    /// <summary>Reads a container config from its JSON (unknown members are ignored).</summary>
+    /// <summary>Reads a container config from its JSON (unknown members are ignored; only white space may follow the object).</summary>
     /// <param name="utf8Json">The UTF-8 JSON object.</param>
     /// <returns>The config.</returns>
-    /// <exception cref="JsonException">The JSON is invalid, not an object, or a known member has the wrong type.</exception>
+    /// <exception cref="JsonException">The JSON is invalid, not an object, followed by more data, or a known member has the wrong type.</exception>
     public static GvmiContainerConfig Parse(ReadOnlySpan<byte> utf8Json)
     {
         var reader = new Utf8JsonReader(utf8Json);
         using var document = JsonDocument.ParseValue(ref reader);
+        if (reader.Read())
+        {
+            // Unreachable with the default reader options (the reader itself rejects a second value), kept as a guard.
+            throw new JsonException(ErrorMessages.GvmiConfigTrailingData(reader.TokenStartIndex));
+        }
+
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {

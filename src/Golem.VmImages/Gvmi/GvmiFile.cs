@@ -106,6 +106,10 @@ public static class GvmiFile
     /// <exception cref="ArgumentException">A path is empty.</exception>
     /// <exception cref="InvalidDataException">The input is not a squashfs image.</exception>
     /// <exception cref="IOException">A file cannot be read or written.</exception>
+    /// <remarks>
+    /// The file is written under a temporary name beside <paramref name="outputPath"/> and renamed when complete, so a
+    /// failure leaves neither a partial file nor a changed <paramref name="outputPath"/>.
+    /// </remarks>
     public static Task<GvmiWriteResult> CreateAsync(string squashfsPath, GvmiContainerConfig config, string outputPath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(squashfsPath);
@@ -119,10 +123,25 @@ public static class GvmiFile
         var input = new FileStream(squashfsPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (input.ConfigureAwait(false))
         {
-            var output = new FileStream(outputPath, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
-            await using (output.ConfigureAwait(false))
+            // Write beside the target and rename at the end: a failure never leaves a partial .gvmi under the name a
+            // publisher serves, and never destroys a file already there.
+            var temporaryPath = string.Concat(outputPath, ".", Guid.NewGuid().ToString("N")[..8], ".tmp");
+            try
             {
-                return await WriteAsync(input, config, output, cancellationToken).ConfigureAwait(false);
+                GvmiWriteResult result;
+                var output = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
+                await using (output.ConfigureAwait(false))
+                {
+                    result = await WriteAsync(input, config, output, cancellationToken).ConfigureAwait(false);
+                }
+
+                File.Move(temporaryPath, outputPath, overwrite: true);
+                return result;
+            }
+            catch
+            {
+                File.Delete(temporaryPath);
+                throw;
             }
         }
     }
@@ -131,15 +150,23 @@ public static class GvmiFile
     {
         using var hasher = new ImageHasher();
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var head = new byte[SquashfsMagic.Length];
         long squashfsLength = 0;
         try
         {
             int read;
             while ((read = await squashfs.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                if (squashfsLength < SquashfsMagic.Length)
+                if (squashfsLength < head.Length)
                 {
-                    CheckMagic(buffer.AsSpan(0, read), squashfsLength);
+                    // The magic may arrive over several reads: collect it before judging it, and before writing anything.
+                    var take = (int)Math.Min(head.Length - squashfsLength, read);
+                    buffer.AsSpan(0, take).CopyTo(head.AsSpan((int)squashfsLength));
+                    var seen = head.AsSpan(0, (int)squashfsLength + take);
+                    if (!seen.SequenceEqual(SquashfsMagic[..seen.Length]))
+                    {
+                        throw new InvalidDataException(ErrorMessages.GvmiNotSquashfs(Convert.ToHexString(seen)));
+                    }
                 }
 
                 hasher.Append(buffer.AsSpan(0, read));
@@ -147,9 +174,9 @@ public static class GvmiFile
                 squashfsLength += read;
             }
 
-            if (squashfsLength < SquashfsMagic.Length)
+            if (squashfsLength < head.Length)
             {
-                throw new InvalidDataException(ErrorMessages.GvmiNotSquashfs(squashfsLength == 0 ? "(none)" : Convert.ToHexString(buffer, 0, (int)squashfsLength)));
+                throw new InvalidDataException(ErrorMessages.GvmiNotSquashfs(squashfsLength == 0 ? "(none)" : Convert.ToHexString(head, 0, (int)squashfsLength)));
             }
         }
         finally
@@ -166,18 +193,6 @@ public static class GvmiFile
         await destination.WriteAsync(trailer, cancellationToken).ConfigureAwait(false);
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
         return new GvmiWriteResult(hasher.GetHashAndReset(), squashfsLength + trailer.Length, squashfsLength, crc);
-    }
-
-    private static void CheckMagic(ReadOnlySpan<byte> chunk, long offset)
-    {
-        // The magic may straddle reads only in pathological streams; check the bytes this chunk holds.
-        for (var i = (int)offset; i < SquashfsMagic.Length && i - (int)offset < chunk.Length; i++)
-        {
-            if (chunk[i - (int)offset] != SquashfsMagic[i])
-            {
-                throw new InvalidDataException(ErrorMessages.GvmiNotSquashfs(Convert.ToHexString(chunk[..Math.Min(chunk.Length, SquashfsMagic.Length - (int)offset)])));
-            }
-        }
     }
 
     private static async Task<GvmiMetadata> ReadMetadataFromFileAsync(string path, CancellationToken cancellationToken)

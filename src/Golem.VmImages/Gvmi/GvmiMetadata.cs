@@ -18,10 +18,3 @@ public sealed record GvmiMetadata(
     /// <summary>Gets the length of the trailer: CRC-32, JSON and length field.</summary>
     public long TrailerLength => FileLength - SquashfsLength;
 }
-
-/// <summary>What <see cref="GvmiFile.WriteAsync(Stream, GvmiContainerConfig, Stream, CancellationToken)"/> wrote.</summary>
-/// <param name="ImageHash">The SHA3-224 of everything written: the image hash of the .gvmi file.</param>
-/// <param name="FileLength">The number of bytes written.</param>
-/// <param name="SquashfsLength">The length of the squashfs part.</param>
-/// <param name="Crc32">The CRC-32 of the metadata JSON.</param>
-public sealed record GvmiWriteResult(ImageHash ImageHash, long FileLength, long SquashfsLength, uint Crc32);

@@ -62,9 +62,12 @@ public readonly struct Sha3Digest : IEquatable<Sha3Digest>
         return new Sha3Digest(hash.ToArray());
     }
 
-    /// <summary>Converts an image hash to the SHA3-224 digest it is.</summary>
+    /// <summary>
+    /// Converts an image hash to the SHA3-224 digest it is. Never throws: <c>default(ImageHash)</c> converts to
+    /// <c>default(Sha3Digest)</c>, which every API taking a digest rejects by the name of its own parameter.
+    /// </summary>
     /// <param name="hash">The image hash.</param>
-    public static implicit operator Sha3Digest(ImageHash hash) => FromImageHash(hash);
+    public static implicit operator Sha3Digest(ImageHash hash) => hash.IsDefault ? default : new Sha3Digest(hash.ToArray());
 
     /// <summary>Gets this digest as an <see cref="ImageHash"/> when it is a SHA3-224 digest.</summary>
     /// <param name="hash">The image hash, or <c>default</c>.</param>

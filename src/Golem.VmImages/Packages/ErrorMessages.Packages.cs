@@ -68,5 +68,8 @@ internal static partial class ErrorMessages
     public static string ImagePackageJsonMissing(string property) =>
         Format("The JSON object of an image package has no '{0}' property; expected both 'imageHash' and 'imageUrl'.", property);
 
+    public static string ImagePackageJsonUrl(string url) =>
+        Format("The image package's imageUrl '{0}' is not a valid URL; expected an absolute http or https URL.", Excerpt(url, 200));
+
     private static string Excerpt(string s, int max) => s.Length <= max ? s : string.Concat(s.AsSpan(0, max), "...");
 }

@@ -72,9 +72,11 @@ public sealed record ImagePackage
     /// <exception cref="ArgumentException"><paramref name="imageHash"/> is default, or <paramref name="imageUrl"/> is not accepted.</exception>
     public ImagePackage(ImageHash imageHash, Uri imageUrl, bool allowFileUrl)
     {
+        // Null first, then values (the library's validation order).
+        ArgumentNullException.ThrowIfNull(imageUrl);
         AllowFileUrl = allowFileUrl;
-        ImageHash = imageHash;
         ImageUrl = imageUrl;
+        ImageHash = imageHash;
     }
 
     /// <summary>Gets the SHA3-224 hash of the whole .gvmi file.</summary>
@@ -221,7 +223,8 @@ public sealed record ImagePackage
     /// <summary>
     /// The optional pre-flight the Python SDK does before using a direct URL: sends <c>HEAD</c> to
     /// <see cref="ImageUrl"/> (following redirects) and reports the status, <c>Content-Length</c> and whether byte
-    /// ranges are supported. Never needed to construct a package.
+    /// ranges are supported. Never needed to construct a package. For a <c>file</c> URL the local file is checked
+    /// instead: 200 with its length when it exists, 404 when it does not.
     /// </summary>
     /// <param name="httpClient">The client to send the request with.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
@@ -296,7 +299,7 @@ public sealed record ImagePackage
     internal static Uri ValidateUrl(Uri? url, bool allowFile, string paramName)
     {
         ArgumentNullException.ThrowIfNull(url, paramName);
-        if (!url.IsAbsoluteUri)
+        if (!UrlText.HasScheme(url))
         {
             throw new ArgumentException(ErrorMessages.ImageUrlNotAbsolute(url.OriginalString), paramName);
         }

@@ -70,7 +70,12 @@ internal sealed class ImagePackageJsonConverter : JsonConverter<ImagePackage>
             throw new JsonException(ErrorMessages.ImagePackageJsonMissing("imageUrl"));
         }
 
-        return new ImagePackage(imageHash, new Uri(url, UriKind.RelativeOrAbsolute), allowFile)
+        if (!Uri.TryCreate(url, UriKind.RelativeOrAbsolute, out var imageUrl))
+        {
+            throw new JsonException(ErrorMessages.ImagePackageJsonUrl(url));
+        }
+
+        return new ImagePackage(imageHash, imageUrl, allowFile)
         {
             MinMemGib = mem ?? ImagePackage.DefaultMinMemGib,
             MinStorageGib = storage ?? ImagePackage.DefaultMinStorageGib,

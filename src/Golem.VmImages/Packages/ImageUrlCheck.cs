@@ -14,6 +14,14 @@ public sealed record ImageUrlCheck(Uri Url, HttpStatusCode StatusCode, long? Con
 
     internal static async Task<ImageUrlCheck> RunAsync(HttpClient httpClient, Uri url, CancellationToken cancellationToken)
     {
+        if (url.IsFile)
+        {
+            var file = new FileInfo(url.LocalPath);
+            return file.Exists
+                ? new ImageUrlCheck(url, HttpStatusCode.OK, file.Length, SupportsRanges: true)
+                : new ImageUrlCheck(url, HttpStatusCode.NotFound, null, SupportsRanges: false);
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Head, url);
         using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         var ranges = response.Headers.AcceptRanges.Contains("bytes", StringComparer.OrdinalIgnoreCase);

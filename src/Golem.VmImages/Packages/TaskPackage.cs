@@ -16,7 +16,8 @@ namespace Golem.VmImages;
 /// <see cref="Parse(string)"/> accepts every form the provider accepts: any letter case, <c>hash://sha3:</c>, a
 /// <c>0x</c> before the digest, and a digest of 56, 64, 96 or 128 hexadecimal characters selecting SHA3-224, -256,
 /// -384 or -512. Unlike the provider it is anchored (nothing before <c>hash:</c>), requires an even number of
-/// digits and an absolute URL, and says exactly what is wrong.
+/// digits and an absolute URL written with its scheme (on Unix .NET reads a rooted path such as <c>/srv/a.gvmi</c> as
+/// an absolute file URI; a provider does not), and says exactly what is wrong.
 /// </para>
 /// </remarks>
 public sealed record TaskPackage : ISpanParsable<TaskPackage>
@@ -31,9 +32,9 @@ public sealed record TaskPackage : ISpanParsable<TaskPackage>
     /// <param name="imageHash">The SHA3-224 hash of the whole image file.</param>
     /// <param name="url">An absolute URL.</param>
     /// <exception cref="ArgumentNullException"><paramref name="url"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="imageHash"/> is default, or <paramref name="url"/> is not absolute.</exception>
+    /// <exception cref="ArgumentException"><paramref name="imageHash"/> is default, or <paramref name="url"/> is not absolute (written with a scheme).</exception>
     public TaskPackage(ImageHash imageHash, Uri url)
-        : this(imageHash.IsDefault ? throw new ArgumentException(ErrorMessages.ImageHashIsDefault, nameof(imageHash)) : Sha3Digest.FromImageHash(imageHash), url)
+        : this(ValidateImageHash(imageHash, url), url)
     {
     }
 
@@ -41,7 +42,7 @@ public sealed record TaskPackage : ISpanParsable<TaskPackage>
     /// <param name="digest">The digest of the whole image file.</param>
     /// <param name="url">An absolute URL.</param>
     /// <exception cref="ArgumentNullException"><paramref name="url"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="digest"/> is default, or <paramref name="url"/> is not absolute.</exception>
+    /// <exception cref="ArgumentException"><paramref name="digest"/> is default, or <paramref name="url"/> is not absolute (written with a scheme).</exception>
     public TaskPackage(Sha3Digest digest, Uri url)
     {
         ArgumentNullException.ThrowIfNull(url);
@@ -50,7 +51,7 @@ public sealed record TaskPackage : ISpanParsable<TaskPackage>
             throw new ArgumentException(ErrorMessages.DigestIsDefault, nameof(digest));
         }
 
-        if (!url.IsAbsoluteUri)
+        if (!UrlText.HasScheme(url))
         {
             throw new ArgumentException(ErrorMessages.TaskPackageUrlNotAbsolute(url.OriginalString), nameof(url));
         }
@@ -169,13 +170,19 @@ public sealed record TaskPackage : ISpanParsable<TaskPackage>
         }
 
         var urlText = s[(position + hexEnd + 1)..].ToString();
-        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || urlText.Length == 0)
+        if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || !UrlText.HasScheme(url))
         {
             return ErrorMessages.TaskPackageUrlNotAbsolute(urlText);
         }
 
         result = new TaskPackage(digest, url);
         return null;
+    }
+
+    private static Sha3Digest ValidateImageHash(ImageHash imageHash, Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return imageHash.IsDefault ? throw new ArgumentException(ErrorMessages.ImageHashIsDefault, nameof(imageHash)) : imageHash;
     }
 
     /// <summary>Indicates whether two task packages have the same digest and the same URL text.</summary>

@@ -36,6 +36,9 @@ internal static partial class ErrorMessages
     public static string RegistryUnreachable(Uri requestUri, int attempts) =>
         Format("The image registry could not be reached at {0} after {1} attempt(s); expected an answer.", requestUri, attempts);
 
+    public static string RegistryAnswerCutOff(Uri requestUri, int attempts, string detail) =>
+        Format("The image registry's answer to {0} was cut off in each of {1} attempt(s) ({2}); expected a complete answer.", requestUri, attempts, detail);
+
     public static string RegistryTimedOut(Uri requestUri, int attempts, TimeSpan timeout) =>
         Format("The image registry did not answer {0} within {1} in any of {2} attempt(s); expected an answer.", requestUri, timeout, attempts);
 

@@ -11,7 +11,7 @@ namespace Golem.VmImages.Registry;
 /// <summary>
 /// The Golem image registry over HTTP: <c>GET {BaseAddress}/v1/image/info?tag=...|hash=...&amp;count=true|dev=true</c>,
 /// answered with <c>{"http": url, "https": url, "sha3": hex, "size": bytes}</c>. Each attempt is bounded by
-/// <see cref="ImageRegistryOptions.AttemptTimeout"/>; transport errors, timeouts, 408, 429 and 5xx are retried
+/// <see cref="ImageRegistryOptions.AttemptTimeout"/>; transport errors (including an answer cut off midway), timeouts, 408, 429 and 5xx are retried
 /// <see cref="ImageRegistryOptions.MaxRetryAttempts"/> times with exponential back-off (Polly).
 /// </summary>
 /// <remarks>
@@ -109,6 +109,11 @@ public sealed class HttpImageRegistry : IImageRegistry
         catch (HttpRequestException ex)
         {
             throw new ImageRegistryException(ErrorMessages.RegistryUnreachable(requestUri, attempts), requestUri, ex);
+        }
+        catch (IOException ex)
+        {
+            // The connection broke while the body was read (HttpIOException and friends).
+            throw new ImageRegistryException(ErrorMessages.RegistryAnswerCutOff(requestUri, attempts, ex.Message), requestUri, ex);
         }
 
         if (answer.StatusCode == HttpStatusCode.NotFound)
@@ -288,6 +293,7 @@ public sealed class HttpImageRegistry : IImageRegistry
                 UseJitter = false,
                 ShouldHandle = new PredicateBuilder<RegistryAnswer>()
                     .Handle<HttpRequestException>()
+                    .Handle<IOException>()
                     .Handle<TimeoutRejectedException>()
                     .HandleResult(answer => IsTransient(answer.StatusCode)),
             });

@@ -79,4 +79,16 @@ public class HashCommandTests
         Assert.That(items[0].GetProperty("size").GetInt64(), Is.EqualTo(3));
         Assert.That(items[1].GetProperty("error").GetString(), Is.EqualTo("No such file or directory"));
     }
+
+    [Test]
+    public async Task Hash_JsonWithNonAsciiFileName_PrintsTheNameReadably()
+    {
+        // Like package and inspect --json: readable escaping, so the name can be read (and grepped) as written.
+        File.WriteAllText("obraz-żółw&co.gvmi", "abc");
+
+        var (exitCode, output, _) = await CliRunner.RunAsync(HashCommand.Create(), "hash", "--json", "obraz-żółw&co.gvmi");
+
+        Assert.That(exitCode, Is.Zero);
+        Assert.That(output, Does.Contain("\"file\": \"obraz-żółw&co.gvmi\""));
+    }
 }

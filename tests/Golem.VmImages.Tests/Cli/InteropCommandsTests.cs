@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Text.Json;
 using Golem.VmImages.Cli.Commands;
 using Microsoft.AspNetCore.Builder;
@@ -11,14 +10,8 @@ public class InteropCommandsTests
     private static readonly string SamplePath = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "samples", "hello.gvmi");
     private const string SampleHash = "466d669ea25f93bd17b549e808f439ad4df2d5af4afa4d28d58b21e9";
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var root = new RootCommand { PackageCommand.Create(), InspectCommand.Create(), ResolveCommand.Create(), WrapCommand.Create() };
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (exitCode, output.ToString(), error.ToString());
-    }
+    private static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) =>
+        CliRunner.RunAsync([PackageCommand.Create(), InspectCommand.Create(), ResolveCommand.Create(), WrapCommand.Create()], args);
 
     [Test]
     public async Task Package_Sample_PrintsHashTaskPackageConstraintsAndSnippets()
@@ -45,6 +38,52 @@ public class InteropCommandsTests
         Assert.That(root.GetProperty("packageFormat").GetString(), Is.EqualTo("gvmkit-squash"));
         Assert.That(root.GetProperty("constraints").GetString(), Does.StartWith("(&(golem.inf.mem.gib>=0.5)\n\t"));
         Assert.That(root.GetProperty("package").GetProperty("imageHash").GetString(), Is.EqualTo(SampleHash));
+    }
+
+    [Test]
+    public async Task Package_UrlWithQuery_SnippetsHoldTheUrlAsWritten()
+    {
+        var (exitCode, output, error) = await RunAsync("package", SamplePath, "--url", "http://127.0.0.1:8000/hello.gvmi?a=1&b=<2>");
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(output, Does.Contain("    new Uri(\"http://127.0.0.1:8000/hello.gvmi?a=1&b=<2>\"))"));
+        Assert.That(output, Does.Contain("    image_url=\"http://127.0.0.1:8000/hello.gvmi?a=1&b=<2>\","));
+    }
+
+    [Test]
+    public async Task Inspect_Json_IsOneDocumentWithSizesAndConfig()
+    {
+        var (exitCode, output, error) = await RunAsync("inspect", SamplePath, "--json");
+
+        Assert.That(exitCode, Is.Zero, error);
+        using var document = JsonDocument.Parse(output);
+        var root = document.RootElement;
+        Assert.That(root.GetProperty("squashfsLength").GetInt64(), Is.EqualTo(4096));
+        Assert.That(root.GetProperty("fileLength").GetInt64(), Is.EqualTo(new FileInfo(SamplePath).Length));
+        Assert.That(root.GetProperty("crcOk").GetBoolean(), Is.True);
+        Assert.That(root.GetProperty("config").GetProperty("Cmd")[1].GetString(), Is.EqualTo("/hello.txt"));
+    }
+
+    [Test]
+    public async Task Wrap_NotSquashfs_FailsWithReasonAndWritesNothing()
+    {
+        var directory = Directory.CreateTempSubdirectory("gvmi-wrap-");
+        try
+        {
+            var input = Path.Combine(directory.FullName, "in.bin");
+            var output = Path.Combine(directory.FullName, "out.gvmi");
+            await File.WriteAllTextAsync(input, "not squashfs");
+
+            var (exitCode, _, error) = await RunAsync("wrap", input, "-o", output);
+
+            Assert.That(exitCode, Is.EqualTo(1));
+            Assert.That(error, Does.Contain("gvmi wrap: The squashfs input starts with bytes 6E6F7420; expected the squashfs magic 'hsqs'"));
+            Assert.That(File.Exists(output), Is.False);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     [Test]
@@ -94,7 +133,7 @@ public class InteropCommandsTests
         var (exitCode, _, error) = await RunAsync("resolve");
 
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(error, Does.Contain("exactly one of --tag or --hash"));
+        Assert.That(error, Does.Contain("Neither or both of --tag and --hash were given; expected exactly one of them."));
     }
 
     [Test]

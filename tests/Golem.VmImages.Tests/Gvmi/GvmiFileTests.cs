@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 using Golem.VmImages.Gvmi;
+using Golem.VmImages.Tests.Hashing;
 
 namespace Golem.VmImages.Tests.Gvmi;
 
@@ -97,11 +98,67 @@ public class GvmiFileTests
     }
 
     [Test]
+    public void WriteAsync_NotSquashfsReadOneByteAtATime_MessageShowsTheFirstBytes()
+    {
+        Assert.That(
+            async () => await GvmiFile.WriteAsync(new OneBytePerReadStream("hsqX-rest"u8.ToArray()), new GvmiContainerConfig(), new MemoryStream()),
+            Throws.TypeOf<InvalidDataException>().With.Message.Contain("starts with bytes 68737158;"));
+        Assert.That(
+            async () => await GvmiFile.WriteAsync(new OneBytePerReadStream("hs"u8.ToArray()), new GvmiContainerConfig(), new MemoryStream()),
+            Throws.TypeOf<InvalidDataException>().With.Message.Contain("starts with bytes 6873;"));
+    }
+
+    [Test]
+    public async Task CreateAsync_NotSquashfs_LeavesNoOutputFile()
+    {
+        var directory = Directory.CreateTempSubdirectory("gvmi-tests-");
+        try
+        {
+            var input = Path.Combine(directory.FullName, "in.zip");
+            var output = Path.Combine(directory.FullName, "out.gvmi");
+            await File.WriteAllBytesAsync(input, "PK\u0003\u0004zip"u8.ToArray());
+
+            Assert.That(async () => await GvmiFile.CreateAsync(input, new GvmiContainerConfig(), output), Throws.TypeOf<InvalidDataException>());
+            Assert.That(Directory.GetFiles(directory.FullName).Select(Path.GetFileName), Is.EqualTo(new[] { "in.zip" }));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task CreateAsync_NotSquashfsOverExistingFile_KeepsExistingFile()
+    {
+        var directory = Directory.CreateTempSubdirectory("gvmi-tests-");
+        try
+        {
+            var input = Path.Combine(directory.FullName, "in.zip");
+            var output = Path.Combine(directory.FullName, "out.gvmi");
+            await File.WriteAllBytesAsync(input, "PK\u0003\u0004zip"u8.ToArray());
+            await File.WriteAllBytesAsync(output, "previous image"u8.ToArray());
+
+            Assert.That(async () => await GvmiFile.CreateAsync(input, new GvmiContainerConfig(), output), Throws.TypeOf<InvalidDataException>());
+            Assert.That(await File.ReadAllTextAsync(output), Is.EqualTo("previous image"));
+            Assert.That(Directory.GetFiles(directory.FullName), Has.Length.EqualTo(2));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Test]
     public void WriteAsync_BadArguments_ThrowSynchronously()
     {
         Assert.Throws<ArgumentNullException>(() => _ = GvmiFile.WriteAsync(null!, new GvmiContainerConfig(), new MemoryStream()));
         Assert.Throws<ArgumentNullException>(() => _ = GvmiFile.WriteAsync(new MemoryStream(), null!, new MemoryStream()));
-        Assert.Throws<ArgumentException>(() => _ = GvmiFile.WriteAsync(new MemoryStream(), new GvmiContainerConfig(), new MemoryStream([], writable: false)));
+        Assert.That(
+            () => GvmiFile.WriteAsync(new MemoryStream(), new GvmiContainerConfig(), new MemoryStream([], writable: false)),
+            Throws.ArgumentException.With.Message.Contain("The stream cannot be written (CanWrite is false)").And.Property("ParamName").EqualTo("destination"));
+        Assert.That(
+            () => GvmiFile.ReadMetadataAsync(new UnseekableStream()),
+            Throws.ArgumentException.With.Message.Contain("expected a readable, seekable stream").And.Property("ParamName").EqualTo("stream"));
         Assert.Throws<ArgumentException>(() => _ = GvmiFile.ReadMetadataAsync(""));
     }
 
@@ -212,6 +269,27 @@ public class GvmiFileTests
             Throws.TypeOf<GvmiConfigException>().With.Message.Contain(message));
     }
 
+    [TestCase("{\"Cmd\":[\"a\"]} x")]
+    [TestCase("{}{}")]
+    [TestCase("{\"Cmd\":[\"a\"]},")]
+    public void ReadMetadataAsync_TrailingDataAfterJsonWithValidCrc_ThrowsConfigException(string json)
+    {
+        // The VM runtime parses the whole trailer JSON (serde_json::from_slice) and rejects anything after the object.
+        var bytes = Build(FakeSquashfs(64), Encoding.UTF8.GetBytes(json));
+
+        Assert.That(
+            async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(bytes)),
+            Throws.TypeOf<GvmiConfigException>().With.Message.Contain("is not a valid container config"));
+    }
+
+    [Test]
+    public async Task ReadMetadataAsync_TrailingWhiteSpaceAfterJson_Accepted()
+    {
+        var bytes = Build(FakeSquashfs(64), "{\"Cmd\":[\"a\"]} \n"u8.ToArray());
+
+        Assert.That((await GvmiFile.ReadMetadataAsync(new MemoryStream(bytes))).Config.Cmd, Is.EqualTo(new[] { "a" }));
+    }
+
     [Test]
     public void ReadMetadataAsync_InvalidUtf8WithValidCrc_ThrowsConfigException()
     {
@@ -276,5 +354,10 @@ public class GvmiFileTests
             BytesRead += read;
             return read;
         }
+    }
+
+    private sealed class UnseekableStream : MemoryStream
+    {
+        public override bool CanSeek => false;
     }
 }

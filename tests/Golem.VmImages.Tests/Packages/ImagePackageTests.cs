@@ -286,7 +286,9 @@ public class ImagePackageTests
     [Test]
     public void FromJson_BadHash_ThrowsJsonException()
     {
-        Assert.That(() => ImagePackage.FromJson("""{"imageHash":"abc","imageUrl":"http://a/b"}"""), Throws.InstanceOf<Exception>());
+        Assert.That(
+            () => ImagePackage.FromJson("""{"imageHash":"abc","imageUrl":"http://a/b"}"""),
+            Throws.InstanceOf<JsonException>().With.Message.Contain("Expected 56 hexadecimal characters for a SHA3-224 image hash but found 3."));
         Assert.That(() => ImagePackage.FromJson("null"), Throws.InstanceOf<JsonException>().With.Message.Contain("JSON document is null"));
         Assert.That(() => ImagePackage.FromJson("[]"), Throws.InstanceOf<JsonException>().With.Message.Contain("Expected a JSON object"));
         Assert.That(
@@ -295,6 +297,22 @@ public class ImagePackageTests
         Assert.That(
             () => ImagePackage.FromJson($$"""{"imageHash":"{{DocsHash}}"}"""),
             Throws.InstanceOf<JsonException>().With.Message.Contain("has no 'imageUrl' property"));
+    }
+
+    [TestCase("http://")]
+    [TestCase("http://[::1")]
+    public void FromJson_MalformedUrl_ThrowsJsonException(string url)
+    {
+        Assert.That(
+            () => ImagePackage.FromJson($$"""{"imageHash":"{{DocsHash}}","imageUrl":"{{url}}"}"""),
+            Throws.TypeOf<JsonException>().With.Message.Contain($"'{url}' is not a valid URL"));
+    }
+
+    [Test]
+    public void Constructor_DefaultHashAndNullUrl_ThrowsArgumentNullExceptionFirst()
+    {
+        Assert.That(() => new ImagePackage(default, null!), Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("imageUrl"));
+        Assert.That(() => new TaskPackage(default(ImageHash), null!), Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("url"));
     }
 
     [Test]

@@ -47,6 +47,26 @@ public class ImageUrlCheckTests
     }
 
     [Test]
+    public async Task CheckUrlAsync_FileUrl_ChecksTheLocalFile()
+    {
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"check-{Guid.NewGuid():N}.gvmi");
+        await File.WriteAllBytesAsync(path, new byte[1234]);
+        using var client = new HttpClient();
+        try
+        {
+            var present = await new ImagePackage(Hash, new Uri(new Uri(path).AbsoluteUri), allowFileUrl: true).CheckUrlAsync(client);
+            var missing = await new ImagePackage(Hash, new Uri(new Uri(path + ".missing").AbsoluteUri), allowFileUrl: true).CheckUrlAsync(client);
+
+            Assert.That((present.IsOk, present.ContentLength, present.SupportsRanges), Is.EqualTo((true, (long?)1234, true)));
+            Assert.That((missing.StatusCode, missing.ContentLength), Is.EqualTo((HttpStatusCode.NotFound, (long?)null)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
     public void CheckUrlAsync_NullClient_Throws()
     {
         Assert.Throws<ArgumentNullException>(() => _ = new ImagePackage(Hash, new Uri("http://127.0.0.1/x")).CheckUrlAsync(null!));

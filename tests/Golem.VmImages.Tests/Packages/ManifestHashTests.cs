@@ -45,6 +45,15 @@ public class ManifestHashTests
     [Test]
     public void Format_Default_Throws()
     {
-        Assert.Throws<ArgumentException>(() => ManifestHash.Format(default));
+        Assert.That(() => ManifestHash.Format(default), Throws.ArgumentException.With.Property("ParamName").EqualTo("digest"));
+    }
+
+    [Test]
+    public void Format_DefaultImageHash_ThrowsNamingTheDigestArgument()
+    {
+        // The implicit ImageHash -> Sha3Digest conversion must not throw; the method taking the digest rejects it.
+        Assert.That(
+            () => ManifestHash.Format(default(ImageHash)),
+            Throws.ArgumentException.With.Property("ParamName").EqualTo("digest").And.Message.Contain("default(Sha3Digest)"));
     }
 }

@@ -77,6 +77,9 @@ public class TaskPackageTests
         new object[] { $"hash:sha3:{Hash224} :{Url}", "Invalid character U+0020 at index 66 of the digest" },
         new object[] { $"hash:sha3:{Hash224}:", "is not an absolute URL" },
         new object[] { $"hash:sha3:{Hash224}:images/app.gvmi", "The URL 'images/app.gvmi' of a task package is not an absolute URL" },
+        // .NET treats a rooted path as an absolute file URI on Unix; the provider's URL parser rejects it: no scheme.
+        new object[] { $"hash:sha3:{Hash224}:/srv/images/app.gvmi", "The URL '/srv/images/app.gvmi' of a task package is not an absolute URL" },
+        new object[] { $"hash:sha3:{Hash224}://host/app.gvmi", "The URL '//host/app.gvmi' of a task package is not an absolute URL" },
     ];
 
     [TestCaseSource(nameof(Rejections))]
@@ -110,6 +113,23 @@ public class TaskPackageTests
         Assert.Throws<ArgumentException>(() => _ = new TaskPackage(default(Sha3Digest), new Uri(Url)));
         Assert.Throws<ArgumentNullException>(() => _ = new TaskPackage(ImageHash.Parse(Hash224), null!));
         Assert.Throws<ArgumentException>(() => _ = new TaskPackage(ImageHash.Parse(Hash224), new Uri("a/b", UriKind.Relative)));
+    }
+
+    [Test]
+    public void Constructor_RootedPathUri_ThrowsNotAbsolute()
+    {
+        // new Uri("/srv/app.gvmi") is an absolute file URI on Unix, but "hash:sha3:<hex>:/srv/app.gvmi" names no URL.
+        if (!Uri.TryCreate("/srv/app.gvmi", UriKind.Absolute, out var rooted))
+        {
+            Assert.Ignore("This platform does not read a rooted path as an absolute URI.");
+        }
+
+        Assert.That(
+            () => new TaskPackage(ImageHash.Parse(Hash224), rooted),
+            Throws.ArgumentException.With.Message.Contain("The URL '/srv/app.gvmi' of a task package is not an absolute URL"));
+        Assert.That(
+            () => new ImagePackage(ImageHash.Parse(Hash224), rooted, allowFileUrl: true),
+            Throws.ArgumentException.With.Message.Contain("The image URL '/srv/app.gvmi' is not an absolute URL"));
     }
 
     [Test]

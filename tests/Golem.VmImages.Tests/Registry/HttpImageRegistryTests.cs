@@ -83,6 +83,15 @@ public sealed class HttpImageRegistryTests
                 Interlocked.Increment(ref _errorCalls);
                 await Task.Delay(2000, context.RequestAborted);
                 return;
+            case "test/truncated:1":
+                Interlocked.Increment(ref _errorCalls);
+                context.Response.ContentType = "application/json";
+                context.Response.ContentLength = 1000;
+                await context.Response.WriteAsync("{\"http\":");
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(200); // let the client read the headers and start on the body
+                context.Abort();
+                return;
             case "test/notjson:1":
                 await Json(context, "<html>oops</html>");
                 return;
@@ -256,6 +265,17 @@ public sealed class HttpImageRegistryTests
         var ex = await Assert.ThrowsAsync<ImageRegistryException>(() => registry.ResolveAsync(ImageQuery.ByTag(Tag)));
         Assert.That(ex.Message, Does.Contain("could not be reached").And.Contain("2 attempt(s)"));
         Assert.That(ex.InnerException, Is.InstanceOf<HttpRequestException>());
+    }
+
+    [Test]
+    public async Task ResolveAsync_AnswerCutOff_RegistryExceptionAfterBoundedRetries()
+    {
+        var ex = await Assert.ThrowsAsync<ImageRegistryException>(() => CreateRegistry(retries: 2).ResolveAsync(ImageQuery.ByTag("test/truncated:1")));
+
+        Assert.That(ex.Message, Does.Contain("was cut off").And.Contain("in each of 3 attempt(s)"));
+        Assert.That(ex.InnerException, Is.InstanceOf<IOException>());
+        Assert.That(ex.RequestUri!.Query, Does.Contain("tag=test%2Ftruncated%3A1"));
+        Assert.That(_errorCalls, Is.EqualTo(3), "a cut-off answer is a transport error and is retried");
     }
 
     [Test]
