@@ -35,8 +35,19 @@ head -c 1G /dev/urandom >"$work/a-1GiB.bin"
 head -c 1G /dev/urandom >"$work/b-1GiB.bin"
 head -c 4G /dev/urandom >"$work/c-4GiB.bin"
 a="$work/a-1GiB.bin" b="$work/b-1GiB.bin" c="$work/c-4GiB.bin"
+# The VM may hand cold page-cache pages back to the host (free-page reporting / DAMON reclaim): a file read
+# minutes ago is not necessarily still cached. Re-read every file before each round and report residency.
+warm() { cat "$a" "$b" "$c" >/dev/null; }
+residency() {
+  if need fincore; then
+    fincore -b -n -o RES,SIZE "$a" "$b" "$c" | awk '{ printf "%.1f%% ", 100 * $1 / $2 } END { print "" }'
+  else
+    echo "(fincore not installed)"
+  fi
+}
 echo "== warming the page cache"
-cat "$a" "$b" "$c" >/dev/null
+warm
+echo "page-cache residency of the 1 GiB, 1 GiB and 4 GiB files: $(residency)"
 
 # The same digest from every tool, or the comparison means nothing.
 expected="$(openssl dgst -sha3-224 -r "$a" | cut -d' ' -f1)"
@@ -71,6 +82,7 @@ fi
 declare -A times
 echo "== $rounds interleaved rounds"
 for ((round = 1; round <= rounds; round++)); do
+  warm
   for entry in "${cases[@]}"; do
     IFS='|' read -r name _ command <<<"$entry"
     start=$(date +%s%N)
@@ -78,7 +90,7 @@ for ((round = 1; round <= rounds; round++)); do
     end=$(date +%s%N)
     times[$name]+="$(( (end - start) / 1000000 )) "
   done
-  echo "round $round done (load $(cut -d' ' -f1 /proc/loadavg))"
+  echo "round $round done (load $(cut -d' ' -f1 /proc/loadavg); residency after the round: $(residency))"
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
