@@ -15,15 +15,14 @@ internal sealed class KeccakEngineTests
     public void Sha3_224_ExampleMessages_MatchOpenSsl(KeccakPath path)
     {
         EngineVectors.RequireSupported(path);
-        var rows = EngineVectors.ReadRows("examples.tsv").ToList();
+        var rows = TestVectors.Examples().Select(c => (Message: (byte[])c.Arguments[0]!, Digest: (string)c.Arguments[1]!)).ToList();
         Assert.That(rows, Has.Count.GreaterThanOrEqualTo(6));
         Assert.Multiple(() =>
         {
-            foreach (var row in rows)
+            foreach (var (message, digest) in rows)
             {
-                var message = EngineVectors.ExampleMessage(row[0]);
                 var actual = Convert.ToHexStringLower(EngineVectors.Hash(path, 28, message));
-                Assert.That(actual, Is.EqualTo(row[1]), $"message '{row[0]}'");
+                Assert.That(actual, Is.EqualTo(digest), $"message of {message.Length} bytes");
             }
         });
     }
@@ -32,9 +31,9 @@ internal sealed class KeccakEngineTests
     public void Sha3_224_SplitMix64Prefixes_MatchOpenSsl(KeccakPath path)
     {
         EngineVectors.RequireSupported(path);
-        var rows = EngineVectors.ReadRows("sha3-224.tsv").Select(row => (Length: int.Parse(row[0]), Digest: row[1])).ToList();
+        var rows = TestVectors.StreamPrefixes().Select(c => (Length: (int)c.Arguments[0]!, Digest: (string)c.Arguments[1]!)).ToList();
         Assert.That(rows, Has.Count.GreaterThan(400));
-        var stream = EngineVectors.SplitMix64Stream(rows.Max(row => row.Length));
+        var stream = TestVectors.MessageStream(rows.Max(row => row.Length));
         Assert.Multiple(() =>
         {
             foreach (var (length, digest) in rows)
@@ -49,14 +48,12 @@ internal sealed class KeccakEngineTests
     public void Sha3_224_MonteCarloChain_MatchesOpenSsl(KeccakPath path)
     {
         EngineVectors.RequireSupported(path);
-        var seedLine = File.ReadLines(EngineVectors.DataPath("monte-carlo.tsv")).First(line => line.StartsWith("# seed", StringComparison.Ordinal));
-        var md = Convert.FromHexString(seedLine.Split('\t')[1]);
-        var checkpoints = EngineVectors.ReadRows("monte-carlo.tsv").ToList();
+        var (md, checkpoints) = TestVectors.MonteCarlo();
         Assert.That(checkpoints, Has.Count.EqualTo(100));
 
         var sponge = KeccakSponge.Create(28, path);
         var next = new byte[28];
-        foreach (var checkpoint in checkpoints)
+        for (var checkpoint = 0; checkpoint < checkpoints.Count; checkpoint++)
         {
             for (var i = 0; i < 1000; i++)
             {
@@ -65,7 +62,7 @@ internal sealed class KeccakEngineTests
                 (md, next) = (next, md);
             }
 
-            Assert.That(Convert.ToHexStringLower(md), Is.EqualTo(checkpoint[1]), $"checkpoint {checkpoint[0]}");
+            Assert.That(Convert.ToHexStringLower(md), Is.EqualTo(checkpoints[checkpoint]), $"checkpoint {checkpoint}");
         }
     }
 
@@ -137,7 +134,7 @@ internal sealed class KeccakEngineTests
     {
         EngineVectors.RequireSupported(path);
         var sponge = KeccakSponge.Create(28, path);
-        var block = EngineVectors.SplitMix64Stream(144);
+        var block = TestVectors.MessageStream(144);
         sponge.Absorb(block);
         var first = new byte[28];
         var second = new byte[28];

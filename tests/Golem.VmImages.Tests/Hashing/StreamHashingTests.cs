@@ -20,7 +20,7 @@ internal sealed class StreamHashingTests
     [TestCase((3 * StreamHashing.BufferSize) + 145)]
     public async Task AppendFileAsync_AnyLength_MatchesOneShotReference(int length)
     {
-        var data = EngineVectors.SplitMix64Stream(length);
+        var data = TestVectors.MessageStream(length);
         var path = Path.Combine(_directory, "image.gvmi");
         await File.WriteAllBytesAsync(path, data);
 
@@ -35,7 +35,7 @@ internal sealed class StreamHashingTests
     [TestCase(144 * 7)]
     public async Task AppendFileAsync_SmallBuffers_MatchesOneShotReference(int bufferSize)
     {
-        var data = EngineVectors.SplitMix64Stream(100_003);
+        var data = TestVectors.MessageStream(100_003);
         var path = Path.Combine(_directory, "image.gvmi");
         await File.WriteAllBytesAsync(path, data);
 
@@ -48,7 +48,7 @@ internal sealed class StreamHashingTests
     [Test]
     public async Task AppendAllAsync_ChunkyStream_MatchesOneShotReference()
     {
-        var data = EngineVectors.SplitMix64Stream((2 * StreamHashing.BufferSize) + 12345);
+        var data = TestVectors.MessageStream((2 * StreamHashing.BufferSize) + 12345);
         using var stream = new ChunkyStream(data, maxRead: 70_001);
         using var hasher = new ImageHasher();
 
