@@ -1,6 +1,6 @@
 namespace Golem.VmImages.Cli;
 
-/// <summary>The process exit codes of <c>gvmi</c>.</summary>
+/// <summary>The process exit codes of <c>gvmi</c>, one table for every command.</summary>
 internal static class ExitCodes
 {
     /// <summary>Everything succeeded.</summary>
@@ -9,8 +9,20 @@ internal static class ExitCodes
     /// <summary>At least one input could not be read or did not verify (like <c>sha3sum</c>).</summary>
     public const int Failure = 1;
 
-    /// <summary>The command line was wrong (an option combination the parser cannot check), as System.CommandLine's own parse errors; <c>gvmi fetch</c> still has its own copy of this table.</summary>
+    /// <summary>The command line was wrong (an option combination the parser cannot check), as System.CommandLine's own parse errors.</summary>
     public const int Usage = 2;
+
+    /// <summary><c>gvmi fetch</c>: every source served bytes that did not hash to the expected digest; <c>gvmi cache verify</c>: an image no longer matched and was evicted.</summary>
+    public const int Mismatch = 3;
+
+    /// <summary><c>gvmi fetch</c>: every source answered 404 or 410, or a <c>file:</c> source does not exist.</summary>
+    public const int NotFound = 4;
+
+    /// <summary><c>gvmi fetch</c>: the download failed for another reason (network, server error, disk), after its retries.</summary>
+    public const int Network = 5;
+
+    /// <summary><c>gvmi fetch</c>: the image is larger than <c>--max-size</c>.</summary>
+    public const int TooLarge = 6;
 
     /// <summary>Interrupted by the user (128 + SIGINT).</summary>
     public const int Canceled = 130;

@@ -35,7 +35,7 @@ internal static class CacheCommand
             }
 
             parseResult.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{images.Count} image(s), {images.Sum(i => i.Length)} bytes"));
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -53,7 +53,7 @@ internal static class CacheCommand
                 await parseResult.InvocationConfiguration.Output.WriteLineAsync((verified ? "OK       " : "EVICTED  ") + image.Digest + "  " + image.Path).ConfigureAwait(false);
             }
 
-            return results.All(r => r.Verified) ? 0 : FetchCommand.ExitMismatch;
+            return results.All(r => r.Verified) ? ExitCodes.Success : ExitCodes.Mismatch;
         });
         return command;
     }
@@ -78,7 +78,7 @@ internal static class CacheCommand
 
             var partials = imageCache.CleanStalePartials(TimeSpan.FromHours(Math.Max(0, parseResult.GetValue(staleHours))));
             parseResult.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{evicted.Count} image(s) evicted, {partials} stale partial download(s) deleted"));
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Golem.VmImages.Fetching;
 
 namespace Golem.VmImages.Cli.Commands;
@@ -9,13 +8,6 @@ namespace Golem.VmImages.Cli.Commands;
 /// <summary><c>gvmi fetch (TASK_PACKAGE | --hash H URL...) [--cache DIR | -o FILE] [--json]</c>: a verified, resumable download.</summary>
 internal static class FetchCommand
 {
-    public const int ExitMismatch = 3;
-    public const int ExitNotFound = 4;
-    public const int ExitNetwork = 5;
-    public const int ExitTooLarge = 6;
-    public const int ExitUsage = 2;
-    public const int ExitCancelled = 130;
-
     public static Command Create()
     {
         var sources = new Argument<string[]>("source")
@@ -48,13 +40,13 @@ internal static class FetchCommand
             if (outputPath is not null && cacheDirectory is not null)
             {
                 await stderr.WriteLineAsync("gvmi fetch: --cache and --output are exclusive; give one of them.").ConfigureAwait(false);
-                return ExitUsage;
+                return ExitCodes.Usage;
             }
 
             if (!TryResolve(values, hashText, out var digest, out var urls, out var problem))
             {
                 await stderr.WriteLineAsync("gvmi fetch: " + problem).ConfigureAwait(false);
-                return ExitUsage;
+                return ExitCodes.Usage;
             }
 
             var options = new ImageFetcherOptions { MaxAttempts = parseResult.GetValue(attempts) };
@@ -63,7 +55,7 @@ internal static class FetchCommand
                 if (limit < 0)
                 {
                     await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"gvmi fetch: --max-size is {limit}; expected a number of bytes of at least 0.")).ConfigureAwait(false);
-                    return ExitUsage;
+                    return ExitCodes.Usage;
                 }
 
                 options.MaxImageSize = limit;
@@ -83,7 +75,7 @@ internal static class FetchCommand
             catch (ArgumentException ex)
             {
                 await stderr.WriteLineAsync("gvmi fetch: " + ex.Message).ConfigureAwait(false);
-                return ExitUsage;
+                return ExitCodes.Usage;
             }
 
             using var owned = fetcher;
@@ -93,13 +85,13 @@ internal static class FetchCommand
                 var image = await fetcher.FetchAsync(digest, urls, new ImageFetchOptions { DestinationPath = outputPath, Progress = reporter }, cancellationToken).ConfigureAwait(false);
                 reporter.Finish();
                 await stdout.WriteLineAsync(asJson ? ToJson(image) : image.Path).ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Success;
             }
             catch (OperationCanceledException)
             {
                 reporter.Finish();
                 await stderr.WriteLineAsync("gvmi fetch: cancelled; the partial download is kept for resuming.").ConfigureAwait(false);
-                return ExitCancelled;
+                return ExitCodes.Canceled;
             }
             catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)
             {
@@ -113,12 +105,12 @@ internal static class FetchCommand
 
     internal static int ExitCodeOf(Exception ex) => ex switch
     {
-        ImageHashMismatchException => ExitMismatch,
-        ImageTooLargeException => ExitTooLarge,
-        ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(f => f is ImageHashMismatchException) => ExitMismatch,
-        ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(IsNotFound) => ExitNotFound,
-        ImageDownloadException single when IsNotFound(single) => ExitNotFound,
-        _ => ExitNetwork,
+        ImageHashMismatchException => ExitCodes.Mismatch,
+        ImageTooLargeException => ExitCodes.TooLarge,
+        ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(f => f is ImageHashMismatchException) => ExitCodes.Mismatch,
+        ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(IsNotFound) => ExitCodes.NotFound,
+        ImageDownloadException single when IsNotFound(single) => ExitCodes.NotFound,
+        _ => ExitCodes.Network,
     };
 
     private static bool IsNotFound(Exception ex) =>
@@ -184,26 +176,20 @@ internal static class FetchCommand
         return true;
     }
 
-    private static string ToJson(FetchedImage image)
+    private static string ToJson(FetchedImage image) => CliJson.Write(writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("path", image.Path);
-            writer.WriteString("digest", image.Digest.ToString());
-            writer.WriteString("algorithm", image.Digest.AlgorithmName);
-            writer.WriteNumber("length", image.Length);
-            writer.WriteBoolean("fromCache", image.FromCache);
-            writer.WriteNumber("bytesTransferred", image.BytesTransferred);
-            writer.WriteNumber("elapsedSeconds", image.Elapsed.TotalSeconds);
-            writer.WriteNumber("attempts", image.Attempts);
-            writer.WriteString("url", image.SourceUrl?.AbsoluteUri);
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
+        writer.WriteStartObject();
+        writer.WriteString("path", image.Path);
+        writer.WriteString("digest", image.Digest.ToString());
+        writer.WriteString("algorithm", image.Digest.AlgorithmName);
+        writer.WriteNumber("length", image.Length);
+        writer.WriteBoolean("fromCache", image.FromCache);
+        writer.WriteNumber("bytesTransferred", image.BytesTransferred);
+        writer.WriteNumber("elapsedSeconds", image.Elapsed.TotalSeconds);
+        writer.WriteNumber("attempts", image.Attempts);
+        writer.WriteString("url", image.SourceUrl?.AbsoluteUri);
+        writer.WriteEndObject();
+    });
 
     /// <summary>A live bar on a terminal (bytes, rate, ETA, attempt), plain lines at most once a second otherwise; both on standard error.</summary>
     private sealed class ProgressReporter(TextWriter error, bool terminal) : IProgress<ImageFetchProgress>

@@ -15,7 +15,7 @@ public static class GolemVmImagesServiceCollectionExtensions
     /// and their named <see cref="HttpClient"/>s: <see cref="ImageFetcher.HttpClientName"/> (no automatic decompression
     /// or redirects, <c>Accept-Encoding: identity</c>, no whole-request timeout: the fetcher's stall timer and overall
     /// deadline bound the body) and <see cref="HttpImageRegistry.HttpClientName"/> (each attempt bounded by
-    /// <see cref="ImageRegistryOptions.AttemptTimeout"/>). Both options types are validated at start-up.
+    /// <see cref="ImageRegistryOptions.AttemptTimeout"/>). Both options types are validated at start-up, by <see cref="ImageFetcherOptionsValidator"/> and <see cref="ImageRegistryOptionsValidator"/> (data annotations included, through generated code: trimming- and AOT-safe).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the fetcher options, or <see langword="null"/> for the defaults.</param>
@@ -32,7 +32,7 @@ public static class GolemVmImagesServiceCollectionExtensions
     public static OptionsBuilder<ImageFetcherOptions> AddGolemVmImages(this IServiceCollection services, Action<ImageFetcherOptions>? configure, Action<ImageRegistryOptions>? configureRegistry)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptionsWithValidateOnStart<ImageFetcherOptions>().ValidateDataAnnotations();
+        var builder = services.AddOptionsWithValidateOnStart<ImageFetcherOptions>();
         if (configure is not null)
         {
             builder.Configure(configure);
@@ -59,7 +59,7 @@ public static class GolemVmImagesServiceCollectionExtensions
         });
         services.TryAddSingleton<IImageFetcher>(sp => sp.GetRequiredService<ImageFetcher>());
 
-        var registry = services.AddOptions<ImageRegistryOptions>().ValidateDataAnnotations().ValidateOnStart();
+        var registry = services.AddOptionsWithValidateOnStart<ImageRegistryOptions>();
         if (configureRegistry is not null)
         {
             registry.Configure(configureRegistry);

@@ -93,7 +93,8 @@ internal static partial class ErrorMessages
 
     public static string OptionNegativeSize => "An ImageFetcherOptions size (MaxImageSize, MaxCacheSize, MinimumFreeDiskSpace, MinimumBytesPerSecond) is negative; expected 0 or more.";
 
-    public static string OptionNonPositiveTime => "An ImageFetcherOptions time is out of range; expected StallTimeout and OverallTimeout above zero, and BackoffBase and RetryAfterCap at zero or more.";
+    public static string OptionTimeOutOfRange(string name, TimeSpan value, TimeSpan min, TimeSpan max) =>
+        Format("ImageFetcherOptions.{0} is {1}; expected from {2} to {3}.", name, value, min, max);
 
     public static string OptionBackoffCapBelowBase(TimeSpan cap, TimeSpan baseDelay) =>
         Format("ImageFetcherOptions.BackoffCap is {0}; expected at least BackoffBase ({1}).", cap, baseDelay);

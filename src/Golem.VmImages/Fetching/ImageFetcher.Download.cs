@@ -54,7 +54,7 @@ public sealed partial class ImageFetcher
             {
                 // A 206 is bounded by its Content-Range total; a 200 by its Content-Length, which HttpClient enforces.
                 var announced = d.SpansResponses ? d.Total : null;
-                d.Offset = await TransferPipeline.CopyAsync(body, d.File!.SafeFileHandle, d.Offset, d.Hasher, _options.MaxImageSize, announced, d.Url, _options.BufferSize, d, token).ConfigureAwait(false);
+                d.Offset = await TransferPipeline.CopyAsync(body, d.File!.SafeFileHandle, d.Offset, d.Hasher, _options.MaxImageSize, announced, d.Url, _options.BufferSize, WriteBackInterval, d, token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException ex) when (stall.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -313,6 +313,8 @@ public sealed partial class ImageFetcher
 
         public FetcherMetrics? Metrics { get; set; }
 
+        public int WriteBackHints { get; private set; }
+
         public void OnRead(int count)
         {
             BytesTransferred += count;
@@ -343,6 +345,8 @@ public sealed partial class ImageFetcher
                 Progress.Report(new ImageFetchProgress(offset, Total, Rate(), Attempt, ImageFetchPhase.Downloading, Url));
             }
         }
+
+        public void OnWriteBackHints(int hints) => WriteBackHints += hints;
 
         public ImageFetchProgress Snapshot(ImageFetchPhase phase) => new(Offset, Total, Rate(), Attempt, phase, Url);
 

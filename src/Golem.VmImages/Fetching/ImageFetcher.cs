@@ -23,6 +23,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     public const string HttpClientName = "Golem.VmImages.Fetcher";
 
     private readonly ImageFetcherOptions _options;
+    private int _writeBackHints;
     private readonly Func<HttpClient> _httpClient;
     private readonly HttpClient? _ownedClient;
     private readonly ILogger _logger;
@@ -397,6 +398,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             }
 
             progress?.Report(download.Snapshot(ImageFetchPhase.Verifying));
+            Interlocked.Add(ref _writeBackHints, download.WriteBackHints);
             var length = download.Offset;
             download.File!.Flush(flushToDisk: true);
             await download.File.DisposeAsync().ConfigureAwait(false);
@@ -462,6 +464,12 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     /// <summary>Gets or sets a test hook called right after a verified file appeared under its final name.</summary>
     internal Action<string>? AfterPublishForTesting { get; set; }
 
+    /// <summary>Gets or sets the distance, in bytes, between two write-back hints to the kernel; 0 turns them off (see <see cref="WriteBack"/>).</summary>
+    internal long WriteBackInterval { get; set; } = WriteBack.DefaultInterval;
+
+    /// <summary>Gets the number of write-back hints given by the fetches of this instance so far (a test hook).</summary>
+    internal int WriteBackHintsForTesting => Volatile.Read(ref _writeBackHints);
+
     private Task RunAttemptsAsync(Download download, CancellationToken cancellationToken) =>
         _pipeline.ExecuteAsync(static async (state, token) => await state.Fetcher.AttemptAsync(state.Download, token).ConfigureAwait(false), (Fetcher: this, Download: download), cancellationToken).AsTask();
 
@@ -490,7 +498,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
 
             EnsureFreeSpace(download, source.Length);
             download.Total = source.Length;
-            download.Offset = await TransferPipeline.CopyAsync(source, download.File!.SafeFileHandle, 0, download.Hasher, _options.MaxImageSize, null, download.Url, _options.BufferSize, download, cancellationToken).ConfigureAwait(false);
+            download.Offset = await TransferPipeline.CopyAsync(source, download.File!.SafeFileHandle, 0, download.Hasher, _options.MaxImageSize, null, download.Url, _options.BufferSize, WriteBackInterval, download, cancellationToken).ConfigureAwait(false);
         }
 
         var actual = download.Hasher.GetCurrentDigest();

@@ -29,17 +29,17 @@ public sealed class ImageFetcherOptions
 
     /// <summary>Gets or sets the first retry delay; later delays grow exponentially, with jitter.</summary>
     /// <value>The default is 1 second.</value>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    /// <remarks>Valid from 00:00:00 to 01:00:00 (checked by <see cref="ImageFetcherOptionsValidator"/>).</remarks>
     public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Gets or sets the longest delay between two attempts.</summary>
     /// <value>The default is 30 seconds.</value>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    /// <remarks>Valid from 00:00:00 to 01:00:00 (checked by <see cref="ImageFetcherOptionsValidator"/>).</remarks>
     public TimeSpan BackoffCap { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets the longest <c>Retry-After</c> a server may impose; a longer value is shortened to this.</summary>
     /// <value>The default is 2 minutes.</value>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    /// <remarks>Valid from 00:00:00 to 01:00:00 (checked by <see cref="ImageFetcherOptionsValidator"/>).</remarks>
     public TimeSpan RetryAfterCap { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
@@ -47,7 +47,7 @@ public sealed class ImageFetcherOptions
     /// <see cref="MinimumBytesPerSecond"/> × this many seconds of data (at least one byte) within this time is abandoned and resumed.
     /// </summary>
     /// <value>The default is 60 seconds.</value>
-    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    /// <remarks>Valid from 00:00:00.001 to 01:00:00 (checked by <see cref="ImageFetcherOptionsValidator"/>).</remarks>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Gets or sets the minimum throughput, in bytes per second, averaged over <see cref="StallTimeout"/>; 0 only requires some progress.</summary>
@@ -57,7 +57,7 @@ public sealed class ImageFetcherOptions
 
     /// <summary>Gets or sets the overall deadline of one fetch, all URLs, attempts and delays included.</summary>
     /// <value>The default is 6 hours.</value>
-    [Range(typeof(TimeSpan), "00:00:00.001", "7.00:00:00")]
+    /// <remarks>Valid from 00:00:00.001 to 7.00:00:00 (checked by <see cref="ImageFetcherOptionsValidator"/>).</remarks>
     public TimeSpan OverallTimeout { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>Gets or sets the largest image accepted, in bytes; a longer body is cut off and the fetch fails.</summary>

@@ -2,15 +2,20 @@ using Microsoft.Extensions.Options;
 
 namespace Golem.VmImages.Fetching;
 
-/// <summary>Validates the rules of <see cref="ImageFetcherOptions"/> that span several properties or that data annotations cannot express.</summary>
+/// <summary>
+/// Validates <see cref="ImageFetcherOptions"/>: its data annotations (through the options source generator, without
+/// reflection, so trimmed and native AOT applications validate the same), the <see cref="TimeSpan"/> ranges and the
+/// rules that span several properties.
+/// </summary>
 public sealed class ImageFetcherOptionsValidator : IValidateOptions<ImageFetcherOptions>
 {
+    private static readonly ImageFetcherOptionsAnnotationsValidator Annotations = new();
+
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, ImageFetcherOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = Collect(options);
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return OptionsValidation.Combine(Annotations.Validate(name, options), Collect(options));
     }
 
     internal static List<string> Collect(ImageFetcherOptions options)
@@ -46,11 +51,25 @@ public sealed class ImageFetcherOptionsValidator : IValidateOptions<ImageFetcher
             failures.Add(ErrorMessages.OptionNegativeSize);
         }
 
-        if (options.StallTimeout <= TimeSpan.Zero || options.OverallTimeout <= TimeSpan.Zero || options.BackoffBase < TimeSpan.Zero || options.RetryAfterCap < TimeSpan.Zero)
-        {
-            failures.Add(ErrorMessages.OptionNonPositiveTime);
-        }
-
+        CheckTime(failures, nameof(options.BackoffBase), options.BackoffBase, TimeSpan.Zero, TimeSpan.FromHours(1));
+        CheckTime(failures, nameof(options.BackoffCap), options.BackoffCap, TimeSpan.Zero, TimeSpan.FromHours(1));
+        CheckTime(failures, nameof(options.RetryAfterCap), options.RetryAfterCap, TimeSpan.Zero, TimeSpan.FromHours(1));
+        CheckTime(failures, nameof(options.StallTimeout), options.StallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
+        CheckTime(failures, nameof(options.OverallTimeout), options.OverallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(7));
         return failures;
     }
+
+    private static void CheckTime(List<string> failures, string name, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add(ErrorMessages.OptionTimeOutOfRange(name, value, min, max));
+        }
+    }
+}
+
+/// <summary>The data annotations of <see cref="ImageFetcherOptions"/>, checked by generated code (no reflection).</summary>
+[OptionsValidator]
+internal sealed partial class ImageFetcherOptionsAnnotationsValidator : IValidateOptions<ImageFetcherOptions>
+{
 }

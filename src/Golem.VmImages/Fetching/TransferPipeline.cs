@@ -29,14 +29,23 @@ internal static class TransferPipeline
 
         /// <summary>Called on the consumer after a buffer was hashed and written; <paramref name="offset"/> is the new file length.</summary>
         void OnCommitted(long offset);
+
+        /// <summary>Called once at the end of a copy with the number of write-back hints it gave the kernel.</summary>
+        void OnWriteBackHints(int hints);
     }
 
     /// <summary>Copies <paramref name="source"/> to <paramref name="file"/> from <paramref name="offset"/>; returns the new offset.</summary>
     /// <exception cref="ImageTooLargeException">The body would take the file beyond <paramref name="maxLength"/>.</exception>
     /// <exception cref="BodyOverrunException">The body would take the file beyond <paramref name="announcedLength"/>.</exception>
+    /// <remarks>
+    /// The write stage also starts the kernel's write-back every <paramref name="writeBackInterval"/> bytes (see
+    /// <see cref="WriteBack"/>), on the write's own thread, so the disk keeps up with the download instead of taking
+    /// the whole file in the final flush; the hasher never waits for it.
+    /// </remarks>
     public static async Task<long> CopyAsync(
-        Stream source, SafeFileHandle file, long offset, Sha3Hasher hasher, long maxLength, long? announcedLength, Uri url, int bufferSize, IObserver observer, CancellationToken cancellationToken)
+        Stream source, SafeFileHandle file, long offset, Sha3Hasher hasher, long maxLength, long? announcedLength, Uri url, int bufferSize, long writeBackInterval, IObserver observer, CancellationToken cancellationToken)
     {
+        var writeBack = new WriteBack(file, offset, writeBackInterval);
         var channel = Channel.CreateBounded<(byte[] Buffer, int Count)>(new BoundedChannelOptions(QueueDepth)
         {
             SingleReader = true,
@@ -56,7 +65,7 @@ internal static class TransferPipeline
                     try
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        var write = WriteAsync(file, item.Buffer.AsMemory(0, item.Count), offset);
+                        var write = WriteAsync(file, item.Buffer.AsMemory(0, item.Count), offset, writeBack);
                         hasher.Append(item.Buffer.AsSpan(0, item.Count));
                         await write.ConfigureAwait(false);
                         offset += item.Count;
@@ -70,10 +79,12 @@ internal static class TransferPipeline
             }
 
             await reader.ConfigureAwait(false);
+            observer.OnWriteBackHints(writeBack.Hints);
             return offset;
         }
         catch
         {
+            observer.OnWriteBackHints(writeBack.Hints);
             await stopReader.CancelAsync().ConfigureAwait(false);
             try
             {
@@ -96,11 +107,12 @@ internal static class TransferPipeline
         }
     }
 
-    private static async Task WriteAsync(SafeFileHandle file, ReadOnlyMemory<byte> data, long offset)
+    private static async Task WriteAsync(SafeFileHandle file, ReadOnlyMemory<byte> data, long offset, WriteBack writeBack)
     {
         try
         {
             await RandomAccess.WriteAsync(file, data, offset, CancellationToken.None).ConfigureAwait(false);
+            writeBack.OnWritten(offset + data.Length);
         }
         catch (IOException ex)
         {

@@ -15,7 +15,7 @@ public sealed class ImageRegistryOptions
 
     /// <summary>Gets or sets how long one attempt (request and answer) may take.</summary>
     /// <value>The default is 30 seconds; from 10 milliseconds to 10 minutes.</value>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    /// <remarks>Valid from 00:00:00.010 to 00:10:00 (checked by <see cref="ImageRegistryOptionsValidator"/>).</remarks>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets how many times a failed attempt (transport error, timeout, 408, 429 or 5xx) is retried.</summary>
@@ -25,7 +25,7 @@ public sealed class ImageRegistryOptions
 
     /// <summary>Gets or sets the delay before the first retry; each further retry waits twice as long.</summary>
     /// <value>The default is 1 second; from 0 to 1 minute.</value>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    /// <remarks>Valid from 00:00:00 to 00:01:00 (checked by <see cref="ImageRegistryOptionsValidator"/>).</remarks>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     internal void Validate()

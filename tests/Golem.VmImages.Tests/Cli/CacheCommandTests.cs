@@ -1,3 +1,4 @@
+using Golem.VmImages.Cli;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Tests.Fetching;
@@ -55,7 +56,7 @@ public sealed class CacheCommandTests : FetcherTestBase
 
         var (exitCode, output, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "verify", "--cache", CacheDir);
 
-        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitMismatch));
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Mismatch));
         Assert.That(output, Does.Contain("EVICTED  " + DigestOf(_second)).And.Contain("OK       " + DigestOf(_first)));
         Assert.That(File.Exists(path), Is.False);
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Golem.VmImages.Cli;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Tests.Fetching;
 
@@ -50,7 +51,7 @@ public sealed class FetchCommandTests : FetcherTestBase
 
         var (exitCode, output, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
 
-        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitMismatch));
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Mismatch));
         Assert.That(output, Is.Empty);
         Assert.That(error, Does.Contain("gvmi fetch: ").And.Contain(digest.ToString()));
         AssertNoFinalFile(digest);
@@ -65,7 +66,7 @@ public sealed class FetchCommandTests : FetcherTestBase
 
         var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
 
-        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitNotFound));
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.NotFound));
         Assert.That(error, Does.Contain(status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(Server.RequestCount, Is.EqualTo(1), "a 4xx is not retried");
         AssertNoFinalFile(digest);
@@ -82,7 +83,7 @@ public sealed class FetchCommandTests : FetcherTestBase
 
         var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), $"http://127.0.0.1:{port}/image.gvmi", "--cache", CacheDir, "--attempts", "1");
 
-        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitNetwork), error);
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Network), error);
         Assert.That(error, Does.Contain($"127.0.0.1:{port}"));
         AssertNoFinalFile(digest);
     }
@@ -95,7 +96,7 @@ public sealed class FetchCommandTests : FetcherTestBase
 
         var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir, "--max-size", "1000");
 
-        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitTooLarge));
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.TooLarge));
         Assert.That(error, Does.Contain("1000"));
         AssertNoFinalFile(digest);
     }
@@ -105,7 +106,7 @@ public sealed class FetchCommandTests : FetcherTestBase
     {
         var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", "abc", Server.Image().AbsoluteUri, "--cache", CacheDir);
 
-        Assert.That(exitCode, Is.EqualTo(FetchCommand.ExitUsage));
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
         Assert.That(error, Does.Contain("--hash"));
         Assert.That(Server.RequestCount, Is.Zero);
     }

@@ -5,11 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Golem.VmImages.Tests.Fetching;
 
@@ -58,13 +54,12 @@ public sealed record RecordedRequest(int Index, string Scheme, int Port, string 
 /// <summary>An in-process Kestrel server on loopback that serves <see cref="Body"/> like a static file server, with a fault switch per request.</summary>
 public sealed class FaultServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackServer _host = null!;
     private int _count;
     private long _bytesSent;
 
-    private FaultServer(WebApplication app)
+    private FaultServer()
     {
-        _app = app;
     }
 
     public byte[] Body { get; set; } = [];
@@ -91,8 +86,6 @@ public sealed class FaultServer : IAsyncDisposable
 
     public static async Task<FaultServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var san = new SubjectAlternativeNameBuilder();
@@ -100,17 +93,16 @@ public sealed class FaultServer : IAsyncDisposable
         request.CertificateExtensions.Add(san.Build());
         using var generated = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         var certificate = X509CertificateLoader.LoadPkcs12(generated.Export(X509ContentType.Pkcs12), null);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0);
-            k.Listen(IPAddress.Loopback, 0);
-            k.Listen(IPAddress.Loopback, 0, o => o.UseHttps(certificate));
-        });
-        var app = builder.Build();
-        var server = new FaultServer(app);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        var server = new FaultServer();
+        server._host = await LoopbackServer.StartAsync(
+            app => app.Run(server.HandleAsync),
+            k =>
+            {
+                k.Listen(IPAddress.Loopback, 0);
+                k.Listen(IPAddress.Loopback, 0);
+                k.Listen(IPAddress.Loopback, 0, o => o.UseHttps(certificate));
+            });
+        var addresses = server._host.Addresses;
         var http = addresses.Where(a => a.Scheme == "http").OrderBy(a => a.Port).ToList();
         server.HttpUrl = http[0];
         server.SecondHttpUrl = http[1];
@@ -118,11 +110,7 @@ public sealed class FaultServer : IAsyncDisposable
         return server;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
     {

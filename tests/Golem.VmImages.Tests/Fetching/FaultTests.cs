@@ -635,16 +635,7 @@ public sealed class FaultTests : FetcherTestBase
         Server.Faults = i => i == 0 ? new Fault { StallAfter = 2 << 20 } : Fault.None;
         using (var first = Fetcher())
         {
-            using var cts = new CancellationTokenSource();
-            var fetch = first.FetchAsync(digest, [Server.Image()], null, cts.Token);
-            while (Server.BytesSent < 2 << 20)
-            {
-                await Task.Delay(10);
-            }
-
-            await Task.Delay(200);
-            await cts.CancelAsync();
-            await Assert.CatchAsync<OperationCanceledException>(() => fetch);
+            await FetchAndCancelAfterAsync(first, digest, 2 << 20);
         }
 
         AssertNoFinalFile(digest);
@@ -772,17 +763,8 @@ public sealed class FaultTests : FetcherTestBase
         var digest = DigestOf(Server.Body);
         Server.Faults = i => i == 0 ? new Fault { StallAfter = 1 << 20 } : Fault.None;
         using var fetcher = Fetcher();
-        using var cts = new CancellationTokenSource();
-        var fetch = fetcher.FetchAsync(digest, [Server.Image()], null, cts.Token);
-        while (Server.BytesSent < 1 << 20)
-        {
-            await Task.Delay(10);
-        }
+        await FetchAndCancelAfterAsync(fetcher, digest, 1 << 20);
 
-        await Task.Delay(200);
-        await cts.CancelAsync();
-
-        await Assert.CatchAsync<OperationCanceledException>(() => fetch);
         AssertNoFinalFile(digest);
         Assert.That(PartialFiles(), Has.Length.EqualTo(2), "the partial file and its validator metadata are kept");
 
@@ -791,7 +773,7 @@ public sealed class FaultTests : FetcherTestBase
         Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
 
         // Before any I/O.
-        await Assert.CatchAsync<OperationCanceledException>(() => fetcher.FetchAsync(DigestOf(MakeBody(5)), [Server.Image()], null, cts.Token));
+        await Assert.CatchAsync<OperationCanceledException>(() => fetcher.FetchAsync(DigestOf(MakeBody(5)), [Server.Image()], null, new CancellationToken(canceled: true)));
     }
 
     [TestCase(false, TestName = "Case25_CancelledMidBody_PartialHandleAndLockReleasedBeforeReturning")]

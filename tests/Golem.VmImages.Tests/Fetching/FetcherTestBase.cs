@@ -77,6 +77,21 @@ public abstract class FetcherTestBase
 
     protected RecordedRequest[] Requests => [.. Server.Requests];
 
+    /// <summary>Starts a fetch, cancels it once the server sent <paramref name="sentBytes"/> (and the client had 200 ms to take them), and asserts the cancellation.</summary>
+    protected async Task FetchAndCancelAfterAsync(ImageFetcher fetcher, Sha3Digest digest, long sentBytes)
+    {
+        using var cts = new CancellationTokenSource();
+        var fetch = fetcher.FetchAsync(digest, [Server.Image()], null, cts.Token);
+        while (Server.BytesSent < sentBytes)
+        {
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(200);
+        await cts.CancelAsync();
+        await Assert.CatchAsync<OperationCanceledException>(() => fetch);
+    }
+
     /// <summary>Advances the fake clock in steps until the task finishes (real time is bounded by <paramref name="realLimit"/>).</summary>
     protected static async Task DriveAsync(FakeTimeProvider time, Task task, TimeSpan step, TimeSpan? realLimit = null)
     {
