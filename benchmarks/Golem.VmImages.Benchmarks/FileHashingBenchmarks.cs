@@ -22,7 +22,7 @@ public class FileHashingBenchmarks
     public async Task<ImageHash> BouncyCastle1GiB()
     {
         using var hasher = new ImageHasher(KeccakSponge.CreateReference(ImageHasher.HashSizeInBytes));
-        await StreamHashing.AppendFileAsync(hasher, _path, progress: null, CancellationToken.None);
+        await StreamHashing.AppendFileAsync(hasher.Core, _path, progress: null, CancellationToken.None);
         return hasher.GetHashAndReset();
     }
 
@@ -49,7 +49,7 @@ public class BufferSizeBenchmarks
     public async Task<ImageHash> HashFile256MiB()
     {
         using var hasher = new ImageHasher();
-        await StreamHashing.AppendFileAsync(hasher, _path, progress: null, BufferSize, CancellationToken.None);
+        await StreamHashing.AppendFileAsync(hasher.Core, _path, progress: null, BufferSize, CancellationToken.None);
         return hasher.GetHashAndReset();
     }
 }

@@ -1,6 +1,3 @@
-using Golem.VmImages.Hashing;
-using Microsoft.Win32.SafeHandles;
-
 namespace Golem.VmImages.Fetching;
 
 /// <summary>File operations that never follow a symbolic link planted where the fetcher writes (faults.md 26).</summary>
@@ -127,33 +124,5 @@ internal static class FileSafety
     {
         EnsureNotLink(destination);
         File.Move(source, destination, overwrite: false);
-    }
-
-    /// <summary>Hashes a whole file from its start.</summary>
-    public static async ValueTask<long> HashPrefixAsync(SafeFileHandle handle, long length, Sha3Hasher hasher, int bufferSize, CancellationToken cancellationToken)
-    {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bufferSize);
-        try
-        {
-            long offset = 0;
-            while (offset < length)
-            {
-                var want = (int)Math.Min(buffer.Length, length - offset);
-                var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, want), offset, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                hasher.Append(buffer.AsSpan(0, read));
-                offset += read;
-            }
-
-            return offset;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }

@@ -321,7 +321,7 @@ public sealed class ImageCache
         long length;
         await using (stream.ConfigureAwait(false))
         {
-            length = await FileSafety.HashPrefixAsync(stream.SafeFileHandle, stream.Length, hasher, StreamHashing.BufferSize, cancellationToken).ConfigureAwait(false);
+            length = await StreamHashing.AppendFileRangeAsync(hasher, stream.SafeFileHandle, stream.Length, progress: null, StreamHashing.BufferSize, cancellationToken).ConfigureAwait(false);
         }
 
         if (hasher.GetCurrentDigest() != digest)

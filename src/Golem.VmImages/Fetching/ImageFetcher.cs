@@ -547,7 +547,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             download.File = FileSafety.OpenExisting(path);
             download.Progress?.Report(download.Snapshot(ImageFetchPhase.Resolving));
             var length = download.File.Length;
-            download.Offset = await FileSafety.HashPrefixAsync(download.File.SafeFileHandle, length, download.Hasher, _options.BufferSize, cancellationToken).ConfigureAwait(false);
+            download.Offset = await StreamHashing.AppendFileRangeAsync(download.Hasher, download.File.SafeFileHandle, length, progress: null, _options.BufferSize, cancellationToken).ConfigureAwait(false);
             download.ETag = metadata.ETag;
             download.LastModified = metadata.LastModified;
             download.Total = metadata.TotalLength;

@@ -34,6 +34,9 @@ public sealed class ImageHasher : IDisposable
         _hasher = new Sha3Hasher(sponge);
     }
 
+    /// <summary>Gets the incremental SHA3 state behind this hasher, for the internal stream and file pipelines.</summary>
+    internal Sha3Hasher Core => _hasher;
+
     /// <summary>Gets how many bytes have been appended since creation or the last reset.</summary>
     public long BytesHashed => _hasher.BytesHashed;
 
@@ -163,7 +166,7 @@ public sealed class ImageHasher : IDisposable
     {
         ValidateReadable(source);
         using var hasher = new ImageHasher();
-        StreamHashing.AppendAll(hasher, source);
+        StreamHashing.AppendAll(hasher._hasher, source);
         return hasher.GetHashAndReset();
     }
 
@@ -198,14 +201,14 @@ public sealed class ImageHasher : IDisposable
     private static async ValueTask<ImageHash> HashDataCoreAsync(Stream source, CancellationToken cancellationToken)
     {
         using var hasher = new ImageHasher();
-        await StreamHashing.AppendAllAsync(hasher, source, progress: null, cancellationToken).ConfigureAwait(false);
+        await StreamHashing.AppendAllAsync(hasher._hasher, source, progress: null, cancellationToken).ConfigureAwait(false);
         return hasher.GetHashAndReset();
     }
 
     private static async ValueTask<ImageHash> HashFileCoreAsync(string path, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         using var hasher = new ImageHasher();
-        await StreamHashing.AppendFileAsync(hasher, path, progress, cancellationToken).ConfigureAwait(false);
+        await StreamHashing.AppendFileAsync(hasher._hasher, path, progress, cancellationToken).ConfigureAwait(false);
         return hasher.GetHashAndReset();
     }
 

@@ -1,9 +1,11 @@
 using System.Buffers;
+using Microsoft.Win32.SafeHandles;
 
 namespace Golem.VmImages.Hashing;
 
 /// <summary>
-/// Feeds streams and files to an <see cref="ImageHasher"/> through large pooled buffers. The asynchronous loops
+/// Feeds streams and files to a <see cref="Sha3Hasher"/> (the engine behind <see cref="ImageHasher"/>, the fetcher and
+/// the cache) through large pooled buffers. The asynchronous loops
 /// overlap I/O with hashing: while one buffer is hashed, the next one is being read into the other, so a warm
 /// page cache or a fast disk costs (almost) no hashing time. Memory stays at two buffers whatever the size.
 /// </summary>
@@ -15,7 +17,7 @@ internal static class StreamHashing
     /// <summary>How many bytes pass between two progress reports.</summary>
     public const long ProgressInterval = 16L << 20;
 
-    public static void AppendAll(ImageHasher hasher, Stream source)
+    public static void AppendAll(Sha3Hasher hasher, Stream source)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -32,29 +34,46 @@ internal static class StreamHashing
         }
     }
 
-    public static ValueTask AppendAllAsync(ImageHasher hasher, Stream source, IProgress<long>? progress, CancellationToken cancellationToken) =>
+    public static ValueTask AppendAllAsync(Sha3Hasher hasher, Stream source, IProgress<long>? progress, CancellationToken cancellationToken) =>
         AppendOverlappedAsync(hasher, (buffer, token) => source.ReadAsync(buffer, token), progress, BufferSize, cancellationToken);
 
-    public static ValueTask AppendFileAsync(ImageHasher hasher, string path, IProgress<long>? progress, CancellationToken cancellationToken) =>
+    public static ValueTask AppendFileAsync(Sha3Hasher hasher, string path, IProgress<long>? progress, CancellationToken cancellationToken) =>
         AppendFileAsync(hasher, path, progress, BufferSize, cancellationToken);
 
     /// <summary>Hashes a whole file with <c>pread</c>-style reads on a handle opened for sequential access.</summary>
     internal static async ValueTask AppendFileAsync(
-        ImageHasher hasher, string path, IProgress<long>? progress, int bufferSize, CancellationToken cancellationToken)
+        Sha3Hasher hasher, string path, IProgress<long>? progress, int bufferSize, CancellationToken cancellationToken)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        await AppendFileRangeAsync(hasher, handle, long.MaxValue, progress, bufferSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Hashes the first <paramref name="length"/> bytes of an open file (fewer when the file is shorter) through the
+    /// overlapped pipeline; returns how many bytes were hashed. The fetcher re-hashes a partial download with it.
+    /// </summary>
+    internal static async ValueTask<long> AppendFileRangeAsync(
+        Sha3Hasher hasher, SafeFileHandle handle, long length, IProgress<long>? progress, int bufferSize, CancellationToken cancellationToken)
+    {
         long offset = 0;
         await AppendOverlappedAsync(
             hasher,
             async (buffer, token) =>
             {
-                var read = await RandomAccess.ReadAsync(handle, buffer, offset, token).ConfigureAwait(false);
+                var wanted = (int)Math.Min(buffer.Length, length - offset);
+                if (wanted <= 0)
+                {
+                    return 0;
+                }
+
+                var read = await RandomAccess.ReadAsync(handle, buffer[..wanted], offset, token).ConfigureAwait(false);
                 offset += read;
                 return read;
             },
             progress,
             bufferSize,
             cancellationToken).ConfigureAwait(false);
+        return offset;
     }
 
     /// <summary>
@@ -62,7 +81,7 @@ internal static class StreamHashing
     /// never called again before its previous task has completed, so it needs no thread safety.
     /// </summary>
     private static async ValueTask AppendOverlappedAsync(
-        ImageHasher hasher,
+        Sha3Hasher hasher,
         Func<Memory<byte>, CancellationToken, ValueTask<int>> read,
         IProgress<long>? progress,
         int bufferSize,

@@ -25,7 +25,7 @@ internal sealed class StreamHashingTests
         await File.WriteAllBytesAsync(path, data);
 
         using var hasher = new ImageHasher();
-        await StreamHashing.AppendFileAsync(hasher, path, progress: null, CancellationToken.None);
+        await StreamHashing.AppendFileAsync(hasher.Core, path, progress: null, CancellationToken.None);
 
         Assert.That(hasher.GetHashAndReset().ToArray(), Is.EqualTo(EngineVectors.Reference(28, data)));
     }
@@ -40,7 +40,7 @@ internal sealed class StreamHashingTests
         await File.WriteAllBytesAsync(path, data);
 
         using var hasher = new ImageHasher();
-        await StreamHashing.AppendFileAsync(hasher, path, progress: null, bufferSize, CancellationToken.None);
+        await StreamHashing.AppendFileAsync(hasher.Core, path, progress: null, bufferSize, CancellationToken.None);
 
         Assert.That(hasher.GetHashAndReset().ToArray(), Is.EqualTo(EngineVectors.Reference(28, data)));
     }
@@ -52,7 +52,7 @@ internal sealed class StreamHashingTests
         using var stream = new ChunkyStream(data, maxRead: 70_001);
         using var hasher = new ImageHasher();
 
-        await StreamHashing.AppendAllAsync(hasher, stream, progress: null, CancellationToken.None);
+        await StreamHashing.AppendAllAsync(hasher.Core, stream, progress: null, CancellationToken.None);
 
         Assert.That(hasher.GetHashAndReset().ToArray(), Is.EqualTo(EngineVectors.Reference(28, data)));
     }
@@ -66,7 +66,7 @@ internal sealed class StreamHashingTests
         var reports = new List<long>();
 
         using var hasher = new ImageHasher();
-        await StreamHashing.AppendFileAsync(hasher, path, new SynchronousProgress(reports.Add), CancellationToken.None);
+        await StreamHashing.AppendFileAsync(hasher.Core, path, new SynchronousProgress(reports.Add), CancellationToken.None);
 
         Assert.That(reports, Is.EqualTo(new long[] { 16 << 20, 32 << 20, length }));
     }
@@ -86,7 +86,7 @@ internal sealed class StreamHashingTests
         using var hasher = new ImageHasher();
 
         Assert.That(
-            async () => await StreamHashing.AppendAllAsync(hasher, stream, progress: null, cancellation.Token),
+            async () => await StreamHashing.AppendAllAsync(hasher.Core, stream, progress: null, cancellation.Token),
             Throws.InstanceOf<OperationCanceledException>());
         Assert.That(stream.Position, Is.LessThanOrEqualTo(5L * StreamHashing.BufferSize));
     }
@@ -104,7 +104,7 @@ internal sealed class StreamHashingTests
         using var hasher = new ImageHasher();
 
         Assert.That(
-            async () => await StreamHashing.AppendAllAsync(hasher, stream, progress: null, CancellationToken.None),
+            async () => await StreamHashing.AppendAllAsync(hasher.Core, stream, progress: null, CancellationToken.None),
             Throws.TypeOf<IOException>().With.Message.EqualTo("disk on fire"));
     }
 
