@@ -34,6 +34,33 @@ internal static class StreamHashing
         }
     }
 
+    /// <summary>Hashes a whole file on the calling thread: read a buffer, hash it, repeat.</summary>
+    public static void AppendFile(Sha3Hasher hasher, string path, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            var reports = new ProgressSchedule(progress);
+            long offset = 0;
+            int read;
+            while ((read = RandomAccess.Read(handle, buffer.AsSpan(0, BufferSize), offset)) > 0)
+            {
+                offset += read;
+                hasher.Append(buffer.AsSpan(0, read));
+                reports.After(hasher.BytesHashed);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            progress?.Report(hasher.BytesHashed);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     public static ValueTask AppendAllAsync(Sha3Hasher hasher, Stream source, IProgress<long>? progress, CancellationToken cancellationToken) =>
         AppendOverlappedAsync(hasher, (buffer, token) => source.ReadAsync(buffer, token), progress, BufferSize, cancellationToken);
 
@@ -93,7 +120,7 @@ internal static class StreamHashing
         Task<int>? pending = null;
         try
         {
-            var nextReport = ProgressInterval;
+            var reports = new ProgressSchedule(progress);
             pending = read(current.AsMemory(0, bufferSize), cancellationToken).AsTask();
             while (true)
             {
@@ -110,11 +137,7 @@ internal static class StreamHashing
                 hasher.Append(current.AsSpan(0, count));
                 (current, next) = (next, current);
 
-                if (progress is not null && hasher.BytesHashed >= nextReport)
-                {
-                    progress.Report(hasher.BytesHashed);
-                    nextReport = hasher.BytesHashed + ProgressInterval;
-                }
+                reports.After(hasher.BytesHashed);
             }
 
             progress?.Report(hasher.BytesHashed);
@@ -130,6 +153,21 @@ internal static class StreamHashing
 
             ArrayPool<byte>.Shared.Return(current);
             ArrayPool<byte>.Shared.Return(next);
+        }
+    }
+
+    /// <summary>Reports progress every <see cref="ProgressInterval"/> bytes rather than after every read.</summary>
+    private struct ProgressSchedule(IProgress<long>? progress)
+    {
+        private long _nextReport = ProgressInterval;
+
+        public void After(long bytesHashed)
+        {
+            if (progress is not null && bytesHashed >= _nextReport)
+            {
+                progress.Report(bytesHashed);
+                _nextReport = bytesHashed + ProgressInterval;
+            }
         }
     }
 }

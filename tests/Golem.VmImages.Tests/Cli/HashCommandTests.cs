@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Golem.VmImages.Cli;
+using Golem.VmImages.Cli.Checksums;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Tests.Hashing;
 
@@ -38,6 +40,31 @@ public class HashCommandTests
             $"{ImageHasher.HashData(TestVectors.MessageStream(3 << 20))}  big.bin\n" +
             "e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf  abc.txt\n" +
             "6b4e03423667dbb73b6e15454f0eb1abd4597f9a1b078e3f5b5a6bc7  empty.gvmi\n"));
+    }
+
+    [TestCase(1, TestName = "one at a time: the overlapped asynchronous pipeline")]
+    [TestCase(2, TestName = "two at once: a thread per file, synchronous reads")]
+    public async Task ParallelFileHasher_EitherSchedule_GivesTheSameOutcomesInOrder(int concurrency)
+    {
+        File.WriteAllText("abc.txt", "abc");
+        File.WriteAllBytes("big.bin", TestVectors.MessageStream(3 << 20));
+        Directory.CreateDirectory("folder");
+        var display = ProgressDisplay.Start(TextWriter.Null, "hashing", 0);
+        await using (display)
+        {
+            var hasher = new ParallelFileHasher(() => new MemoryStream("abc"u8.ToArray()), display, concurrency);
+
+            var outcomes = await Task.WhenAll(hasher.Start(["big.bin", "-", "missing.gvmi", "folder", "abc.txt"], CancellationToken.None));
+
+            Assert.That(outcomes.Select(o => (o.Name, o.Hash.IsDefault ? "" : o.Hash.ToString(), o.Error)), Is.EqualTo(new[]
+            {
+                ("big.bin", ImageHasher.HashData(TestVectors.MessageStream(3 << 20)).ToString(), null),
+                ("-", "e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf", null),
+                ("missing.gvmi", "", "No such file or directory"),
+                ("folder", "", "Is a directory"),
+                ("abc.txt", "e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf", (string?)null),
+            }));
+        }
     }
 
     [Test]

@@ -14,4 +14,5 @@ public enum HashEntryPoint
     StreamAsync,
     StreamAsyncOneBytePerRead,
     File,
+    FileSynchronous,
 }

@@ -153,13 +153,13 @@ public class ImageHasherConformanceTests
             case HashEntryPoint.StreamAsyncOneBytePerRead:
                 return await ImageHasher.HashDataAsync(new OneBytePerReadStream(message));
 
-            case HashEntryPoint.File:
+            case HashEntryPoint.File or HashEntryPoint.FileSynchronous:
             {
                 var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"vector-{Guid.NewGuid():N}.bin");
                 await File.WriteAllBytesAsync(path, message);
                 try
                 {
-                    return await ImageHasher.HashFileAsync(path);
+                    return entryPoint == HashEntryPoint.File ? await ImageHasher.HashFileAsync(path) : ImageHasher.HashFile(path);
                 }
                 finally
                 {

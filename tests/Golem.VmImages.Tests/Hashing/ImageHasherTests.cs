@@ -43,18 +43,20 @@ public class ImageHasherTests
         Assert.That(ImageHasher.HashData(stream), Is.EqualTo(ImageHasher.HashData(data.AsSpan(300))));
     }
 
-    [Test]
-    public void HashFileAsync_InvalidPath_ThrowsBeforeReading()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void HashFile_InvalidPath_ThrowsBeforeReading(bool synchronously)
     {
-        Assert.That(() => ImageHasher.HashFileAsync(null!), Throws.ArgumentNullException);
-        Assert.That(() => ImageHasher.HashFileAsync(""), Throws.ArgumentException);
+        Assert.That(() => HashFile(null!, synchronously), Throws.ArgumentNullException);
+        Assert.That(() => HashFile("", synchronously), Throws.ArgumentException);
         Assert.That(
-            async () => await ImageHasher.HashFileAsync(Path.Combine(TestContext.CurrentContext.WorkDirectory, "missing.gvmi")),
+            () => HashFile(Path.Combine(TestContext.CurrentContext.WorkDirectory, "missing.gvmi"), synchronously),
             Throws.InstanceOf<FileNotFoundException>());
     }
 
-    [Test]
-    public async Task HashFileAsync_ReportsProgressInLargeStepsAndTheTotal()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task HashFile_ReportsProgressInLargeStepsAndTheTotal(bool synchronously)
     {
         var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"progress-{Guid.NewGuid():N}.bin");
         var data = TestVectors.MessageStream(40 << 20);
@@ -62,11 +64,35 @@ public class ImageHasherTests
         try
         {
             var reports = new ConcurrentQueue<long>();
-            var hash = await ImageHasher.HashFileAsync(path, new SynchronousProgress(reports.Enqueue));
+            var hash = await HashFile(path, synchronously, new SynchronousProgress(reports.Enqueue));
             Assert.That(hash, Is.EqualTo(ImageHasher.HashData(data)));
             Assert.That(reports, Has.Count.InRange(2, 4), "a report every 16 MiB, not per read");
             Assert.That(reports, Is.Ordered.Ascending);
             Assert.That(reports.Last(), Is.EqualTo(data.Length));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task HashFile_Canceled_ThrowsOperationCanceledException(bool synchronously)
+    {
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"canceled-{Guid.NewGuid():N}.bin");
+        await File.WriteAllBytesAsync(path, new byte[40 << 20]);
+        try
+        {
+            Assert.That(
+                () => HashFile(path, synchronously, progress: null, new CancellationToken(canceled: true)),
+                Throws.InstanceOf<OperationCanceledException>());
+
+            using var cts = new CancellationTokenSource();
+            var reports = new ConcurrentQueue<long>();
+            var cancelOnFirstReport = new SynchronousProgress(bytes => { reports.Enqueue(bytes); cts.Cancel(); });
+            Assert.That(() => HashFile(path, synchronously, cancelOnFirstReport, cts.Token), Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(reports, Has.Count.EqualTo(1).And.All.LessThan(40 << 20), "stopped at the next read, long before the end");
         }
         finally
         {
@@ -82,6 +108,11 @@ public class ImageHasherTests
         using var stream = new MemoryStream(new byte[10 << 20]);
         Assert.That(async () => await ImageHasher.HashDataAsync(stream, cts.Token), Throws.InstanceOf<OperationCanceledException>());
     }
+
+    private static async Task<ImageHash> HashFile(string path, bool synchronously, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        synchronously
+            ? ImageHasher.HashFile(path, progress, cancellationToken)
+            : await ImageHasher.HashFileAsync(path, progress, cancellationToken);
 
     private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
     {
