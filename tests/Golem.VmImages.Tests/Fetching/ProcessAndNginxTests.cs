@@ -51,11 +51,7 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
         Server.Faults = i => i == 0 ? new Fault { StallAfter = 8 << 20 } : Fault.None;
         using var child = StartGvmi("fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
         var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!(File.Exists(partial) && new FileInfo(partial).Length >= 4 << 20) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await WaitForPartialAsync(partial, 4 << 20);
 
         child.Kill(entireProcessTree: true);
         await child.WaitForExitAsync();
@@ -68,6 +64,45 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
 
         Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
         Assert.That(Requests[1].Range, Is.EqualTo($"bytes={kept}-"), "the killed process's lock died with it and its partial was resumed");
+    }
+
+    [Test]
+    public async Task Interrupted_ChildGetsSigint_Exits130KeepsThePartialAndTheNextFetchResumes()
+    {
+        Server.Body = MakeBody(24 << 20);
+        var digest = DigestOf(Server.Body);
+        Server.Faults = i => i == 0 ? new Fault { StallAfter = 8 << 20 } : Fault.None;
+        using var child = StartGvmi("fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+        var errors = child.StandardError.ReadToEndAsync();
+        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
+        await WaitForPartialAsync(partial, 4 << 20);
+
+        using (var interrupt = Process.Start("kill", ["-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        await child.WaitForExitAsync();
+        Assert.That(child.ExitCode, Is.EqualTo(130), "128 + SIGINT, like a shell tool interrupted by Ctrl+C");
+        Assert.That(await errors, Does.Contain("cancelled; the partial download is kept for resuming"));
+        AssertNoFinalFile(digest);
+        var kept = new FileInfo(partial).Length;
+        Assert.That(kept, Is.GreaterThanOrEqualTo(4 << 20));
+
+        using var fetcher = Fetcher();
+        var image = await fetcher.FetchAsync(digest, [Server.Image()]);
+
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
+        Assert.That(Requests[1].Range, Is.EqualTo($"bytes={kept}-"), "the interrupted download resumed where it stopped");
+    }
+
+    private static async Task WaitForPartialAsync(string partial, long atLeast)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(File.Exists(partial) && new FileInfo(partial).Length >= atLeast) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
     }
 
     [Test]
