@@ -46,45 +46,55 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
     [Test]
     public async Task Case20_ChildKilledMidDownload_NextFetchResumesAndVerifies()
     {
-        Server.Body = MakeBody(24 << 20);
-        var digest = DigestOf(Server.Body);
-        Server.Faults = i => i == 0 ? new Fault { StallAfter = 8 << 20 } : Fault.None;
-        using var child = StartGvmi("fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
-        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
-        await WaitForPartialAsync(partial, 4 << 20);
+        var (child, digest, partial) = await StartFetchStalledAfter8MiBAsync();
+        using (child)
+        {
+            child.Kill(entireProcessTree: true);
+            await child.WaitForExitAsync();
+        }
 
-        child.Kill(entireProcessTree: true);
-        await child.WaitForExitAsync();
-        AssertNoFinalFile(digest);
-        var kept = new FileInfo(partial).Length;
-        Assert.That(kept, Is.GreaterThanOrEqualTo(4 << 20));
-
-        using var fetcher = Fetcher();
-        var image = await fetcher.FetchAsync(digest, [Server.Image()]);
-
-        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
-        Assert.That(Requests[1].Range, Is.EqualTo($"bytes={kept}-"), "the killed process's lock died with it and its partial was resumed");
+        await AssertPartialKeptThenResumedAsync(digest, partial, "the killed process's lock died with it and its partial was resumed");
     }
 
     [Test]
     public async Task Interrupted_ChildGetsSigint_Exits130KeepsThePartialAndTheNextFetchResumes()
     {
+        var (child, digest, partial) = await StartFetchStalledAfter8MiBAsync();
+        using (child)
+        {
+            var errors = child.StandardError.ReadToEndAsync();
+            using (var interrupt = Process.Start("kill", ["-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync();
+            }
+
+            await child.WaitForExitAsync();
+            Assert.That(child.ExitCode, Is.EqualTo(130), "128 + SIGINT, like a shell tool interrupted by Ctrl+C");
+            Assert.That(await errors, Does.Contain("cancelled; the partial download is kept for resuming"));
+        }
+
+        await AssertPartialKeptThenResumedAsync(digest, partial, "the interrupted download resumed where it stopped");
+    }
+
+    /// <summary>Starts <c>gvmi fetch</c> of a 24 MiB image whose first response stalls after 8 MiB; returns once 4 MiB are on disk.</summary>
+    private async Task<(Process Child, Sha3Digest Digest, string Partial)> StartFetchStalledAfter8MiBAsync()
+    {
         Server.Body = MakeBody(24 << 20);
         var digest = DigestOf(Server.Body);
         Server.Faults = i => i == 0 ? new Fault { StallAfter = 8 << 20 } : Fault.None;
-        using var child = StartGvmi("fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
-        var errors = child.StandardError.ReadToEndAsync();
+        var child = StartGvmi("fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
         var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
-        await WaitForPartialAsync(partial, 4 << 20);
-
-        using (var interrupt = Process.Start("kill", ["-INT", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(File.Exists(partial) && new FileInfo(partial).Length >= 4 << 20) && DateTime.UtcNow < deadline)
         {
-            await interrupt.WaitForExitAsync();
+            await Task.Delay(50);
         }
 
-        await child.WaitForExitAsync();
-        Assert.That(child.ExitCode, Is.EqualTo(130), "128 + SIGINT, like a shell tool interrupted by Ctrl+C");
-        Assert.That(await errors, Does.Contain("cancelled; the partial download is kept for resuming"));
+        return (child, digest, partial);
+    }
+
+    private async Task AssertPartialKeptThenResumedAsync(Sha3Digest digest, string partial, string because)
+    {
         AssertNoFinalFile(digest);
         var kept = new FileInfo(partial).Length;
         Assert.That(kept, Is.GreaterThanOrEqualTo(4 << 20));
@@ -93,16 +103,7 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
         var image = await fetcher.FetchAsync(digest, [Server.Image()]);
 
         Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
-        Assert.That(Requests[1].Range, Is.EqualTo($"bytes={kept}-"), "the interrupted download resumed where it stopped");
-    }
-
-    private static async Task WaitForPartialAsync(string partial, long atLeast)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!(File.Exists(partial) && new FileInfo(partial).Length >= atLeast) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        Assert.That(Requests[1].Range, Is.EqualTo($"bytes={kept}-"), because);
     }
 
     [Test]
