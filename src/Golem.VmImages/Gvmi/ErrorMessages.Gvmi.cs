@@ -21,9 +21,6 @@ internal static partial class ErrorMessages
     public static string GvmiConfigMember(string member, string kind, string expected) =>
         Format("The container config member '{0}' is a JSON {1}; expected {2}.", member, kind, expected);
 
-    public static string GvmiConfigTrailingData(long offset) =>
-        Format("The container config JSON has more data at byte {0} after its object; expected a single JSON object.", offset);
-
     public static string GvmiConfigTooLarge(int length) =>
         Format("The container config JSON is {0} bytes long; expected at most 99999999 bytes (the 8-digit length field).", length);
 

@@ -140,11 +140,10 @@ public sealed record GvmiContainerConfig
     {
         var reader = new Utf8JsonReader(utf8Json);
         using var document = JsonDocument.ParseValue(ref reader);
-        if (reader.Read())
-        {
-            // Unreachable with the default reader options (the reader itself rejects a second value), kept as a guard.
-            throw new JsonException(ErrorMessages.GvmiConfigTrailingData(reader.TokenStartIndex));
-        }
+
+        // Reading past the object is the trailing-data check: with the default options the reader allows a single
+        // top-level value, so anything but white space after it throws a JsonException here.
+        _ = reader.Read();
 
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
