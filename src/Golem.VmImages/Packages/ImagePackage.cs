@@ -268,10 +268,10 @@ public sealed record ImagePackage
         return hash.ToHashCode();
     }
 
-    internal static string Constraint(string key, string op, string value) => string.Concat("(", key, op, value, ")");
+    private static string Constraint(string key, string op, string value) => string.Concat("(", key, op, value, ")");
 
     /// <summary>yapapi's <c>join_str_constraints</c> with the <c>&amp;</c> operator.</summary>
-    internal static string JoinConstraints(IEnumerable<string> constraints)
+    private static string JoinConstraints(IEnumerable<string> constraints)
     {
         var kept = constraints.Where(c => c.Length > 0).ToList();
         return kept.Count switch
@@ -296,7 +296,7 @@ public sealed record ImagePackage
         return new ImagePackage(hash, imageUrl);
     }
 
-    internal static Uri ValidateUrl(Uri? url, bool allowFile, string paramName)
+    private static Uri ValidateUrl(Uri? url, bool allowFile, string paramName)
     {
         ArgumentNullException.ThrowIfNull(url, paramName);
         if (!UrlText.HasScheme(url))
