@@ -17,37 +17,18 @@ internal static class StreamHashing
     /// <summary>How many bytes pass between two progress reports.</summary>
     public const long ProgressInterval = 16L << 20;
 
-    public static void AppendAll(Sha3Hasher hasher, Stream source)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            int read;
-            while ((read = source.Read(buffer, 0, BufferSize)) > 0)
-            {
-                hasher.Append(buffer.AsSpan(0, read));
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Hashes a whole file on the calling thread: read a buffer, hash it, repeat.</summary>
-    public static void AppendFile(Sha3Hasher hasher, string path, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <summary>Hashes a stream to its end on the calling thread: read a buffer, hash it, repeat.</summary>
+    public static void AppendAll(
+        Sha3Hasher hasher, Stream source, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
             var reports = new ProgressSchedule(progress);
-            long offset = 0;
             int read;
-            while ((read = RandomAccess.Read(handle, buffer.AsSpan(0, BufferSize), offset)) > 0)
+            while ((read = source.Read(buffer, 0, BufferSize)) > 0)
             {
-                offset += read;
                 hasher.Append(buffer.AsSpan(0, read));
                 reports.After(hasher.BytesHashed);
                 cancellationToken.ThrowIfCancellationRequested();
@@ -59,6 +40,14 @@ internal static class StreamHashing
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Hashes a whole file on the calling thread, through an unbuffered stream opened for sequential access.</summary>
+    public static void AppendFile(Sha3Hasher hasher, string path, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        AppendAll(hasher, file, progress, cancellationToken);
     }
 
     public static ValueTask AppendAllAsync(Sha3Hasher hasher, Stream source, IProgress<long>? progress, CancellationToken cancellationToken) =>
