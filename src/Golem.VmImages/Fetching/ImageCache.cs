@@ -62,12 +62,7 @@ public sealed class ImageCache
         image = null;
         var path = GetImagePath(digest);
         var info = new FileInfo(path);
-        if (info.LinkTarget is not null || (info.Exists && (info.Attributes & FileAttributes.ReparsePoint) != 0))
-        {
-            return false;
-        }
-
-        if (!info.Exists)
+        if (!info.Exists || FileSafety.IsLink(info))
         {
             return false;
         }

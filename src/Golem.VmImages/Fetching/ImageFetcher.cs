@@ -253,7 +253,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
                     return Hit(later, started, progress);
                 }
 
-                if (destination is not null && (File.Exists(destination) || new FileInfo(destination).LinkTarget is not null))
+                if (destination is not null && FileSafety.Exists(destination))
                 {
                     throw new IOException(ErrorMessages.DestinationExists(destination));
                 }
@@ -541,7 +541,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     {
         var path = download.PartialPath;
         var metadata = PartialMetadata.TryRead(path);
-        var exists = File.Exists(path) || new FileInfo(path).LinkTarget is not null;
+        var exists = FileSafety.Exists(path);
         if (exists && metadata is not null && metadata.Url == download.Url && !download.Url.IsFile)
         {
             download.File = FileSafety.OpenExisting(path);
