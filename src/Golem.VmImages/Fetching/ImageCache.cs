@@ -58,7 +58,6 @@ public sealed class ImageCache
     /// <returns><see langword="true"/> when the image is in the cache.</returns>
     public bool TryGet(Sha3Digest digest, [NotNullWhen(true)] out CachedImage? image)
     {
-        EnsureDigest(digest);
         image = null;
         var path = GetImagePath(digest);
         var info = new FileInfo(path);
@@ -236,7 +235,7 @@ public sealed class ImageCache
             }
 
             FileSafety.DeleteIfExists(file);
-            FileSafety.DeleteIfExists(file + PartialMetadata.Suffix);
+            PartialMetadata.Delete(file);
             deleted++;
         }
 
@@ -310,7 +309,6 @@ public sealed class ImageCache
             return false;
         }
 
-        FileSafety.EnsureNotLink(path);
         var hasher = Sha3Hasher.Create(digest.BitLength);
         var stream = FileSafety.OpenRead(path, checkLink: true);
         long length;
