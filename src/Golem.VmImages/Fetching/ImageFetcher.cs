@@ -501,14 +501,8 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             download.Offset = await TransferPipeline.CopyAsync(source, download.File!.SafeFileHandle, 0, download.Hasher, _options.MaxImageSize, null, download.Url, _options.BufferSize, WriteBackInterval, download, cancellationToken).ConfigureAwait(false);
         }
 
-        var actual = download.Hasher.GetCurrentDigest();
-        if (actual != download.Expected)
-        {
-            var received = download.Offset;
-            DiscardPartial(download);
-            _metrics.VerifyFailed();
-            throw new ImageHashMismatchException(download.Expected, actual, download.Url, received);
-        }
+        // A local copy never spans responses, so a mismatch is final (faults.md 2).
+        CheckDigest(download, fromRangeNotSatisfiable: false);
     }
 
     private void EnsureFreeSpace(Download download, long? total)
@@ -576,11 +570,6 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
         download.LastModified = null;
         download.Total = null;
         PartialMetadata.Delete(download.PartialPath);
-    }
-
-    private static void DiscardPartial(Download download)
-    {
-        ResetToZero(download);
     }
 
     private sealed class SharedFetch
