@@ -130,6 +130,17 @@ internal static class FileSafety
         File.Delete(path);
     }
 
+    /// <summary>
+    /// Writes a small record file atomically: a uniquely named temporary file next to it, renamed over any old record
+    /// (a rename replaces a link there, never writes through it), so a reader sees the old text or the new, never half.
+    /// </summary>
+    public static void ReplaceAtomically(string path, string contents)
+    {
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllText(temp, contents);
+        File.Move(temp, path, overwrite: true);
+    }
+
     /// <summary>Moves a verified file to its final name without replacing anything there.</summary>
     public static void MoveNoReplace(string source, string destination)
     {

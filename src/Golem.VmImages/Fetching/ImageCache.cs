@@ -258,13 +258,8 @@ public sealed class ImageCache
     }
 
     /// <summary>Writes the verified-length record of an image atomically (temp file, then rename over any old record).</summary>
-    internal static void RecordLength(string imagePath, long length)
-    {
-        var record = imagePath + LengthSuffix;
-        var temp = record + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllText(temp, length.ToString(CultureInfo.InvariantCulture));
-        File.Move(temp, record, overwrite: true);
-    }
+    internal static void RecordLength(string imagePath, long length) =>
+        FileSafety.ReplaceAtomically(imagePath + LengthSuffix, length.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Takes the digest's OS file lock, waiting while another process or fetch holds it.</summary>
     internal async ValueTask<FileStream> AcquireLockAsync(Sha3Digest digest, CancellationToken cancellationToken)
