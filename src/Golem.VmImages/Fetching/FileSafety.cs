@@ -3,11 +3,22 @@ namespace Golem.VmImages.Fetching;
 /// <summary>File operations that never follow a symbolic link planted where the fetcher writes (faults.md 26).</summary>
 internal static class FileSafety
 {
+    /// <summary>Gets whether <paramref name="info"/> is a symbolic link (dangling or not) or other reparse point.</summary>
+    public static bool IsLink(FileInfo info) =>
+        info.LinkTarget is not null || (info.Exists && (info.Attributes & FileAttributes.ReparsePoint) != 0);
+
+    /// <summary>Gets whether anything is at <paramref name="path"/>: a file, or a link even when dangling.</summary>
+    public static bool Exists(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists || info.LinkTarget is not null;
+    }
+
     /// <summary>Throws when <paramref name="path"/> exists as a symbolic link or other reparse point.</summary>
     public static void EnsureNotLink(string path)
     {
         var info = new FileInfo(path);
-        if (info.LinkTarget is not null || (info.Exists && (info.Attributes & FileAttributes.ReparsePoint) != 0))
+        if (IsLink(info))
         {
             throw new IOException(ErrorMessages.PathIsLink(path, info.LinkTarget));
         }
@@ -117,6 +128,17 @@ internal static class FileSafety
         }
 
         File.Delete(path);
+    }
+
+    /// <summary>
+    /// Writes a small record file atomically: a uniquely named temporary file next to it, renamed over any old record
+    /// (a rename replaces a link there, never writes through it), so a reader sees the old text or the new, never half.
+    /// </summary>
+    public static void ReplaceAtomically(string path, string contents)
+    {
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllText(temp, contents);
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>Moves a verified file to its final name without replacing anything there.</summary>

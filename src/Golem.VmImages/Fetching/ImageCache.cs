@@ -58,16 +58,10 @@ public sealed class ImageCache
     /// <returns><see langword="true"/> when the image is in the cache.</returns>
     public bool TryGet(Sha3Digest digest, [NotNullWhen(true)] out CachedImage? image)
     {
-        EnsureDigest(digest);
         image = null;
         var path = GetImagePath(digest);
         var info = new FileInfo(path);
-        if (info.LinkTarget is not null || (info.Exists && (info.Attributes & FileAttributes.ReparsePoint) != 0))
-        {
-            return false;
-        }
-
-        if (!info.Exists)
+        if (!info.Exists || FileSafety.IsLink(info))
         {
             return false;
         }
@@ -241,7 +235,7 @@ public sealed class ImageCache
             }
 
             FileSafety.DeleteIfExists(file);
-            FileSafety.DeleteIfExists(file + PartialMetadata.Suffix);
+            PartialMetadata.Delete(file);
             deleted++;
         }
 
@@ -264,13 +258,8 @@ public sealed class ImageCache
     }
 
     /// <summary>Writes the verified-length record of an image atomically (temp file, then rename over any old record).</summary>
-    internal static void RecordLength(string imagePath, long length)
-    {
-        var record = imagePath + LengthSuffix;
-        var temp = record + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllText(temp, length.ToString(CultureInfo.InvariantCulture));
-        File.Move(temp, record, overwrite: true);
-    }
+    internal static void RecordLength(string imagePath, long length) =>
+        FileSafety.ReplaceAtomically(imagePath + LengthSuffix, length.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Takes the digest's OS file lock, waiting while another process or fetch holds it.</summary>
     internal async ValueTask<FileStream> AcquireLockAsync(Sha3Digest digest, CancellationToken cancellationToken)
@@ -315,7 +304,6 @@ public sealed class ImageCache
             return false;
         }
 
-        FileSafety.EnsureNotLink(path);
         var hasher = Sha3Hasher.Create(digest.BitLength);
         var stream = FileSafety.OpenRead(path, checkLink: true);
         long length;

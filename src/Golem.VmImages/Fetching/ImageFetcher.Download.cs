@@ -14,10 +14,9 @@ public sealed partial class ImageFetcher
         d.Attempt++;
         d.AttemptStarted = _time.GetTimestamp();
         d.AttemptBytes = 0;
-        using var stall = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var stall = new CancellationTokenSource(_options.StallTimeout, _time);
         d.Stall = stall;
         d.StallWindowBytes = 0;
-        stall.CancelAfter(_options.StallTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stall.Token);
         var token = linked.Token;
         HttpResponseMessage? response = null;

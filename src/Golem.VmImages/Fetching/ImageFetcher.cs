@@ -253,7 +253,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
                     return Hit(later, started, progress);
                 }
 
-                if (destination is not null && (File.Exists(destination) || new FileInfo(destination).LinkTarget is not null))
+                if (destination is not null && FileSafety.Exists(destination))
                 {
                     throw new IOException(ErrorMessages.DestinationExists(destination));
                 }
@@ -501,14 +501,8 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             download.Offset = await TransferPipeline.CopyAsync(source, download.File!.SafeFileHandle, 0, download.Hasher, _options.MaxImageSize, null, download.Url, _options.BufferSize, WriteBackInterval, download, cancellationToken).ConfigureAwait(false);
         }
 
-        var actual = download.Hasher.GetCurrentDigest();
-        if (actual != download.Expected)
-        {
-            var received = download.Offset;
-            DiscardPartial(download);
-            _metrics.VerifyFailed();
-            throw new ImageHashMismatchException(download.Expected, actual, download.Url, received);
-        }
+        // A local copy never spans responses, so a mismatch is final (faults.md 2).
+        CheckDigest(download, fromRangeNotSatisfiable: false);
     }
 
     private void EnsureFreeSpace(Download download, long? total)
@@ -541,7 +535,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     {
         var path = download.PartialPath;
         var metadata = PartialMetadata.TryRead(path);
-        var exists = File.Exists(path) || new FileInfo(path).LinkTarget is not null;
+        var exists = FileSafety.Exists(path);
         if (exists && metadata is not null && metadata.Url == download.Url && !download.Url.IsFile)
         {
             download.File = FileSafety.OpenExisting(path);
@@ -576,11 +570,6 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
         download.LastModified = null;
         download.Total = null;
         PartialMetadata.Delete(download.PartialPath);
-    }
-
-    private static void DiscardPartial(Download download)
-    {
-        ResetToZero(download);
     }
 
     private sealed class SharedFetch

@@ -33,16 +33,12 @@ internal sealed record PartialMetadata(Uri Url, string? ETag, DateTimeOffset? La
     public void Write(string partialPath)
     {
         var path = partialPath + Suffix;
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllLines(temp,
-        [
-            Url.AbsoluteUri,
-            ETag ?? string.Empty,
-            LastModified?.ToString("O", CultureInfo.InvariantCulture) ?? string.Empty,
-            TotalLength?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
-        ]);
         FileSafety.EnsureNotLink(path);
-        File.Move(temp, path, overwrite: true);
+        FileSafety.ReplaceAtomically(path, string.Concat(
+            Url.AbsoluteUri, Environment.NewLine,
+            ETag, Environment.NewLine,
+            LastModified?.ToString("O", CultureInfo.InvariantCulture), Environment.NewLine,
+            TotalLength?.ToString(CultureInfo.InvariantCulture), Environment.NewLine));
     }
 
     public static void Delete(string partialPath) => FileSafety.DeleteIfExists(partialPath + Suffix);

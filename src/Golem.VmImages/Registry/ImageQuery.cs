@@ -100,7 +100,4 @@ public sealed record ImageQuery
         string.Concat(
             Tag is not null ? "tag=" + Uri.EscapeDataString(Tag) : "hash=" + Hash!.Value.ToString(),
             DevMode ? "&dev=true" : "&count=true");
-
-    /// <summary>The tag or hash, for messages.</summary>
-    internal string Describe() => Tag ?? Hash!.Value.ToString();
 }
