@@ -30,19 +30,14 @@ internal static class ServedImageCatalog
         if (toHash.Count > 0)
         {
             await error.WriteLineAsync($"gvmi serve: hashing {toHash.Count} image(s)...").ConfigureAwait(false);
-            var display = ProgressDisplay.Start(error, "hashing", ParallelFileHasher.TotalFileBytes(toHash));
-            await using (display.ConfigureAwait(false))
+            await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(toHash, error, "hashing", ParallelFileHasher.TotalFileBytes(toHash), cancellationToken).ConfigureAwait(false))
             {
-                foreach (var pending in new ParallelFileHasher(Console.OpenStandardInput, display).Start(toHash, cancellationToken))
+                if (!outcome.Succeeded)
                 {
-                    var outcome = await pending.ConfigureAwait(false);
-                    if (!outcome.Succeeded)
-                    {
-                        throw new IOException($"Cannot serve '{outcome.Name}': {outcome.Error}.");
-                    }
-
-                    hashed[outcome.Name] = outcome.Hash;
+                    throw new IOException($"Cannot serve '{outcome.Name}': {outcome.Error}.");
                 }
+
+                hashed[outcome.Name] = outcome.Hash;
             }
         }
 
