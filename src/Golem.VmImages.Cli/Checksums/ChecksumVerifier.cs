@@ -65,33 +65,28 @@ internal static class ChecksumVerifier
         List<(string File, ImageHash Hash)> expected, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var files = expected.Select(e => e.File).ToList();
-        var display = ProgressDisplay.Start(error, "checking", ParallelFileHasher.TotalFileBytes(files));
-        int mismatched = 0, unreadable = 0;
-        await using (display.ConfigureAwait(false))
+        int mismatched = 0, unreadable = 0, i = 0;
+        await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(files, error, "checking", ParallelFileHasher.TotalFileBytes(files), cancellationToken).ConfigureAwait(false))
         {
-            var outcomes = new ParallelFileHasher(Console.OpenStandardInput, display).Start(files, cancellationToken);
-            for (var i = 0; i < outcomes.Count; i++)
+            var wanted = expected[i++].Hash;
+            string verdict;
+            if (!outcome.Succeeded)
             {
-                var outcome = await outcomes[i].ConfigureAwait(false);
-                string verdict;
-                if (!outcome.Succeeded)
-                {
-                    unreadable++;
-                    await error.WriteLineAsync($"gvmi: {outcome.Name}: {outcome.Error}").ConfigureAwait(false);
-                    verdict = "FAILED open or read";
-                }
-                else if (outcome.Hash != expected[i].Hash)
-                {
-                    mismatched++;
-                    verdict = "FAILED";
-                }
-                else
-                {
-                    verdict = "OK";
-                }
-
-                await output.WriteLineAsync($"{outcome.Name}: {verdict}").ConfigureAwait(false);
+                unreadable++;
+                await error.WriteLineAsync($"gvmi: {outcome.Name}: {outcome.Error}").ConfigureAwait(false);
+                verdict = "FAILED open or read";
             }
+            else if (outcome.Hash != wanted)
+            {
+                mismatched++;
+                verdict = "FAILED";
+            }
+            else
+            {
+                verdict = "OK";
+            }
+
+            await output.WriteLineAsync($"{outcome.Name}: {verdict}").ConfigureAwait(false);
         }
 
         return (mismatched, unreadable);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Golem.VmImages.Cli.Checksums;
 
 /// <summary>
@@ -21,6 +23,23 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
         // in the thread pool's queue behind busy hashing threads (benchmarks/README.md has the measurement).
         var threadPerFile = names.Count > 1 && cores > 1;
         return names.Select(name => HashOneAsync(name, threadPerFile, gate, cancellationToken)).ToList();
+    }
+
+    /// <summary>
+    /// Hashes <paramref name="names"/> (<c>-</c> reading this process's standard input) under a progress display on
+    /// <paramref name="error"/>, and yields the outcomes in argument order; the display is erased once the caller is done.
+    /// </summary>
+    public static async IAsyncEnumerable<FileHashOutcome> HashInOrderAsync(
+        IReadOnlyList<string> names, TextWriter error, string label, long totalBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var display = ProgressDisplay.Start(error, label, totalBytes);
+        await using (display.ConfigureAwait(false))
+        {
+            foreach (var pending in new ParallelFileHasher(Console.OpenStandardInput, display).Start(names, cancellationToken))
+            {
+                yield return await pending.ConfigureAwait(false);
+            }
+        }
     }
 
     public static long TotalFileBytes(IEnumerable<string> names) =>

@@ -103,7 +103,7 @@ internal static class FetchCommand
         return command;
     }
 
-    internal static int ExitCodeOf(Exception ex) => ex switch
+    private static int ExitCodeOf(Exception ex) => ex switch
     {
         ImageHashMismatchException => ExitCodes.Mismatch,
         ImageTooLargeException => ExitCodes.TooLarge,

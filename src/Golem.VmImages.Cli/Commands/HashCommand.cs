@@ -44,26 +44,22 @@ internal static class HashCommand
     private static async Task<int> RunAsync(string[] names, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var outcomes = new List<FileHashOutcome>(names.Length);
-        var display = ProgressDisplay.Start(error, names.Length == 1 ? "hashing" : $"hashing {names.Length} files", ParallelFileHasher.TotalFileBytes(names));
-        await using (display.ConfigureAwait(false))
+        var label = names.Length == 1 ? "hashing" : $"hashing {names.Length} files";
+        await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(names, error, label, ParallelFileHasher.TotalFileBytes(names), cancellationToken).ConfigureAwait(false))
         {
-            foreach (var pending in new ParallelFileHasher(Console.OpenStandardInput, display).Start(names, cancellationToken))
+            outcomes.Add(outcome);
+            if (json)
             {
-                var outcome = await pending.ConfigureAwait(false);
-                outcomes.Add(outcome);
-                if (json)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                if (outcome.Succeeded)
-                {
-                    await output.WriteLineAsync(ChecksumLine.Format(outcome.Hash, outcome.Name)).ConfigureAwait(false);
-                }
-                else
-                {
-                    await error.WriteLineAsync($"gvmi: {outcome.Name}: {outcome.Error}").ConfigureAwait(false);
-                }
+            if (outcome.Succeeded)
+            {
+                await output.WriteLineAsync(ChecksumLine.Format(outcome.Hash, outcome.Name)).ConfigureAwait(false);
+            }
+            else
+            {
+                await error.WriteLineAsync($"gvmi: {outcome.Name}: {outcome.Error}").ConfigureAwait(false);
             }
         }
 

@@ -67,7 +67,7 @@ internal static class PackageCommand
         return command;
     }
 
-    internal static string FormatText(ImagePackage package)
+    private static string FormatText(ImagePackage package)
     {
         var demand = package.ToDemand();
         var text = new StringBuilder();
@@ -92,7 +92,7 @@ internal static class PackageCommand
         return text.ToString();
     }
 
-    internal static string FormatJson(ImagePackage package, string path)
+    private static string FormatJson(ImagePackage package, string path)
     {
         var demand = package.ToDemand();
         return CliJson.Write(writer =>

@@ -65,7 +65,7 @@ internal static class ServeCommand
             await output.WriteLineAsync($"Serving {images.Count} image(s) at {server.BaseAddress} (Ctrl+C to stop):").ConfigureAwait(false);
             foreach (var image in images)
             {
-                await output.WriteLineAsync($"  {new TaskPackage(image.Hash, ImageIndex.UrlOf(image, server.BaseAddress))}").ConfigureAwait(false);
+                await output.WriteLineAsync("  " + ImageIndex.TaskPackageOf(image, server.BaseAddress)).ConfigureAwait(false);
             }
 
             try

@@ -45,8 +45,9 @@ internal static class ImageIndex
         return html.Append("</table>\n<p>JSON: <code>/?format=json</code></p>\n</body></html>\n").ToString();
     }
 
-    public static Uri UrlOf(ServedImage image, Uri baseAddress) => new(baseAddress, Uri.EscapeDataString(image.Name));
-
-    private static string TaskPackageOf(ServedImage image, Uri baseAddress) =>
+    /// <summary>The task-package string a served image is advertised under, in the index and in <c>gvmi serve</c>'s start-up listing.</summary>
+    public static string TaskPackageOf(ServedImage image, Uri baseAddress) =>
         new TaskPackage(image.Hash, UrlOf(image, baseAddress)).ToString();
+
+    private static Uri UrlOf(ServedImage image, Uri baseAddress) => new(baseAddress, Uri.EscapeDataString(image.Name));
 }

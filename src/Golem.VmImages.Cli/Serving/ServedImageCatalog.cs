@@ -25,24 +25,19 @@ internal static class ServedImageCatalog
 
         var infos = files.Select(f => new FileInfo(f)).ToList();
         var known = infos.Select(i => HashSidecar.TryRead(i.FullName, i.Length, i.LastWriteTimeUtc)).ToList();
-        var toHash = infos.Where((_, i) => known[i] is null).Select(i => i.FullName).ToList();
-        var hashed = new Dictionary<string, ImageHash>(StringComparer.Ordinal);
+        var toHash = infos.Where((_, i) => known[i] is null).ToList();
+        var hashed = new Queue<ImageHash>(toHash.Count);
         if (toHash.Count > 0)
         {
             await error.WriteLineAsync($"gvmi serve: hashing {toHash.Count} image(s)...").ConfigureAwait(false);
-            var display = ProgressDisplay.Start(error, "hashing", ParallelFileHasher.TotalFileBytes(toHash));
-            await using (display.ConfigureAwait(false))
+            await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(toHash.ConvertAll(i => i.FullName), error, "hashing", toHash.Sum(i => i.Length), cancellationToken).ConfigureAwait(false))
             {
-                foreach (var pending in new ParallelFileHasher(Console.OpenStandardInput, display).Start(toHash, cancellationToken))
+                if (!outcome.Succeeded)
                 {
-                    var outcome = await pending.ConfigureAwait(false);
-                    if (!outcome.Succeeded)
-                    {
-                        throw new IOException($"Cannot serve '{outcome.Name}': {outcome.Error}.");
-                    }
-
-                    hashed[outcome.Name] = outcome.Hash;
+                    throw new IOException($"Cannot serve '{outcome.Name}': {outcome.Error}.");
                 }
+
+                hashed.Enqueue(outcome.Hash);
             }
         }
 
@@ -50,7 +45,7 @@ internal static class ServedImageCatalog
         for (var i = 0; i < infos.Count; i++)
         {
             var info = infos[i];
-            var hash = known[i] ?? hashed[info.FullName];
+            var hash = known[i] ?? hashed.Dequeue();
             if (known[i] is null && HashSidecar.TryWrite(info.FullName, info.Length, info.LastWriteTimeUtc, hash) is { } reason)
             {
                 await error.WriteLineAsync($"gvmi serve: could not cache the hash of {info.Name} ({reason}); it will be hashed again next time.").ConfigureAwait(false);

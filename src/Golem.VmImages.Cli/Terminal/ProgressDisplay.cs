@@ -10,7 +10,7 @@ namespace Golem.VmImages.Cli;
 internal sealed class ProgressDisplay : IAsyncDisposable
 {
     /// <summary>Below this many bytes in total a hash is quick enough to need no display.</summary>
-    public const long Threshold = 256L << 20;
+    private const long Threshold = 256L << 20;
 
     private readonly TextWriter _error;
     private readonly string _label;
