@@ -71,10 +71,7 @@ public sealed class RawFaultTests : FetcherTestBase
                 ? [.. Encoding.ASCII.GetBytes(range + $"Transfer-Encoding: chunked\r\n\r\n{overrun.Length:x}\r\n"), .. overrun, .. "\r\n0\r\n\r\n"u8.ToArray()]
                 : [.. Encoding.ASCII.GetBytes(range + $"Content-Length: {overrun.Length}\r\n\r\n"), .. overrun];
         });
-        Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
-        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
-        await File.WriteAllBytesAsync(partial, image[..Seeded]);
-        await File.WriteAllLinesAsync(partial + ".meta", [raw.Url.AbsoluteUri, "\"v1\"", string.Empty, Total.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await SeedPartialAsync(digest, image[..Seeded], raw.Url, Total);
         using var fetcher = Fetcher(o => o.MaxImageSize = 3 << 20);
 
         var fetched = await fetcher.FetchAsync(digest, [raw.Url]);
