@@ -31,12 +31,18 @@ public abstract class FetcherTestBase
     public async Task StopServerAsync()
     {
         await Server.DisposeAsync();
-        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
+        DeleteRoot(Root);
+    }
+
+    /// <summary>Deletes a test's root directory, with the read-only images a fetch leaves in its cache.</summary>
+    internal static void DeleteRoot(string root)
+    {
+        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
             File.SetAttributes(file, FileAttributes.Normal);
         }
 
-        Directory.Delete(Root, recursive: true);
+        Directory.Delete(root, recursive: true);
     }
 
     protected ImageFetcherOptions Options(Action<ImageFetcherOptions>? configure = null)
