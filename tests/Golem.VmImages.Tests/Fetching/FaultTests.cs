@@ -104,10 +104,7 @@ public sealed class FaultTests : FetcherTestBase
     {
         Server.Body = MakeBody(Size);
         var digest = DigestOf(Server.Body);
-        Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
-        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
-        await File.WriteAllBytesAsync(partial, MakeBody(1 << 20, seed: 99));
-        await File.WriteAllLinesAsync(partial + ".meta", [Server.Image().AbsoluteUri, "\"v1\"", string.Empty, Size.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await SeedPartialAsync(digest, MakeBody(1 << 20, seed: 99), Server.Image(), Size);
         using var fetcher = Fetcher(o => o.MaxAttempts = 1);
 
         var image = await fetcher.FetchAsync(digest, [Server.Image()]);
@@ -121,10 +118,7 @@ public sealed class FaultTests : FetcherTestBase
     {
         Server.Body = MakeBody(Size);
         var digest = DigestOf(Server.Body);
-        Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
-        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
-        await File.WriteAllBytesAsync(partial, MakeBody(1 << 20, seed: 99));
-        await File.WriteAllLinesAsync(partial + ".meta", [Server.Image().AbsoluteUri, "\"v1\"", string.Empty, Size.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await SeedPartialAsync(digest, MakeBody(1 << 20, seed: 99), Server.Image(), Size);
         Server.Faults = i => i == 0 ? Fault.None : new Fault { WrongBytes = true };
         using var fetcher = Fetcher(o => o.MaxAttempts = 1);
 
@@ -657,10 +651,7 @@ public sealed class FaultTests : FetcherTestBase
         Server.Body = MakeBody(Size);
         var digest = DigestOf(Server.Body);
         using var fetcher = Fetcher();
-        Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
-        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
-        await File.WriteAllBytesAsync(partial, Server.Body);
-        await File.WriteAllLinesAsync(partial + ".meta", [Server.Image().AbsoluteUri, "\"v1\"", string.Empty, Size.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await SeedPartialAsync(digest, Server.Body, Server.Image(), Size);
 
         var image = await fetcher.FetchAsync(digest, [Server.Image()]);
 

@@ -31,12 +31,18 @@ public abstract class FetcherTestBase
     public async Task StopServerAsync()
     {
         await Server.DisposeAsync();
-        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
+        DeleteRoot(Root);
+    }
+
+    /// <summary>Deletes a test's root directory, with the read-only images a fetch leaves in its cache.</summary>
+    internal static void DeleteRoot(string root)
+    {
+        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
         {
             File.SetAttributes(file, FileAttributes.Normal);
         }
 
-        Directory.Delete(Root, recursive: true);
+        Directory.Delete(root, recursive: true);
     }
 
     protected ImageFetcherOptions Options(Action<ImageFetcherOptions>? configure = null)
@@ -76,6 +82,15 @@ public abstract class FetcherTestBase
         Directory.Exists(Path.Combine(CacheDir, "partial")) ? Directory.GetFiles(Path.Combine(CacheDir, "partial")) : [];
 
     protected RecordedRequest[] Requests => [.. Server.Requests];
+
+    /// <summary>Leaves in the cache what an earlier, interrupted run would: a partial of <paramref name="digest"/> holding <paramref name="prefix"/>, and its record (<paramref name="url"/>, ETag <c>"v1"</c>, the announced <paramref name="length"/>).</summary>
+    protected async Task SeedPartialAsync(Sha3Digest digest, byte[] prefix, Uri url, long length)
+    {
+        Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
+        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
+        await File.WriteAllBytesAsync(partial, prefix);
+        await File.WriteAllLinesAsync(partial + ".meta", [url.AbsoluteUri, "\"v1\"", string.Empty, length.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+    }
 
     /// <summary>Starts a fetch, cancels it once the server sent <paramref name="sentBytes"/> (and the client had 200 ms to take them), and asserts the cancellation.</summary>
     protected async Task FetchAndCancelAfterAsync(ImageFetcher fetcher, Sha3Digest digest, long sentBytes)

@@ -71,10 +71,7 @@ public sealed class RawFaultTests : FetcherTestBase
                 ? [.. Encoding.ASCII.GetBytes(range + $"Transfer-Encoding: chunked\r\n\r\n{overrun.Length:x}\r\n"), .. overrun, .. "\r\n0\r\n\r\n"u8.ToArray()]
                 : [.. Encoding.ASCII.GetBytes(range + $"Content-Length: {overrun.Length}\r\n\r\n"), .. overrun];
         });
-        Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
-        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
-        await File.WriteAllBytesAsync(partial, image[..Seeded]);
-        await File.WriteAllLinesAsync(partial + ".meta", [raw.Url.AbsoluteUri, "\"v1\"", string.Empty, Total.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await SeedPartialAsync(digest, image[..Seeded], raw.Url, Total);
         using var fetcher = Fetcher(o => o.MaxImageSize = 3 << 20);
 
         var fetched = await fetcher.FetchAsync(digest, [raw.Url]);
@@ -112,77 +109,43 @@ public sealed class RawFaultTests : FetcherTestBase
     [Test]
     public async Task Case23_DiskFullMidWrite_ClearErrorNoFinalFilePartialResumable()
     {
-        var mount = Path.Combine(Root, "small");
-        Directory.CreateDirectory(mount);
-        MountTmpfs(mount, "2m");
-        try
-        {
-            Server.Body = MakeBody(4 << 20);
-            Server.Faults = _ => new Fault { NoContentLength = true };
-            var digest = DigestOf(Server.Body);
-            var cacheDir = Path.Combine(mount, "cache");
-            using var fetcher = new ImageFetcher(Options(o => o.CacheDirectory = cacheDir), TrustingClient());
+        using var disk = SmallDisk.Mount(Path.Combine(Root, "small"));
+        Server.Body = MakeBody(4 << 20);
+        Server.Faults = _ => new Fault { NoContentLength = true };
+        var digest = DigestOf(Server.Body);
+        var cacheDir = disk.CacheDir;
+        using var fetcher = Fetcher(o => o.CacheDirectory = cacheDir);
 
-            var ex = await Assert.ThrowsAsync<ImageDownloadException>(() => fetcher.FetchAsync(digest, [Server.Image()]));
+        var ex = await Assert.ThrowsAsync<ImageDownloadException>(() => fetcher.FetchAsync(digest, [Server.Image()]));
 
-            Assert.That(ex!.Message, Does.Contain("No space left on device"));
-            Assert.That(ex.InnerException, Is.InstanceOf<IOException>());
-            Assert.That(Server.RequestCount, Is.EqualTo(1), "a full disk is not a network failure to retry");
-            Assert.That(File.Exists(Path.Combine(cacheDir, "sha3-224", digest.ToString())), Is.False);
-            var partial = Path.Combine(cacheDir, "partial", "sha3-224-" + digest + ".part");
-            if (File.Exists(partial))
-            {
-                // Kept resumable: its bytes are a prefix of the image.
-                var kept = await File.ReadAllBytesAsync(partial);
-                Assert.That(kept, Is.EqualTo(Server.Body[..kept.Length]));
-            }
-        }
-        finally
+        Assert.That(ex!.Message, Does.Contain("No space left on device"));
+        Assert.That(ex.InnerException, Is.InstanceOf<IOException>());
+        Assert.That(Server.RequestCount, Is.EqualTo(1), "a full disk is not a network failure to retry");
+        Assert.That(File.Exists(Path.Combine(cacheDir, "sha3-224", digest.ToString())), Is.False);
+        var partial = Path.Combine(cacheDir, "partial", "sha3-224-" + digest + ".part");
+        if (File.Exists(partial))
         {
-            Unmount(mount);
+            // Kept resumable: its bytes are a prefix of the image.
+            var kept = await File.ReadAllBytesAsync(partial);
+            Assert.That(kept, Is.EqualTo(Server.Body[..kept.Length]));
         }
     }
 
     [Test]
     public async Task Case23_DiskTooSmallForAnnouncedLength_RefusedBeforeTheBody()
     {
-        var mount = Path.Combine(Root, "small");
-        Directory.CreateDirectory(mount);
-        MountTmpfs(mount, "2m");
-        try
-        {
-            Server.Body = MakeBody(4 << 20);
-            var digest = DigestOf(Server.Body);
-            var cacheDir = Path.Combine(mount, "cache");
-            using var fetcher = new ImageFetcher(Options(o => o.CacheDirectory = cacheDir), TrustingClient());
+        using var disk = SmallDisk.Mount(Path.Combine(Root, "small"));
+        Server.Body = MakeBody(4 << 20);
+        var digest = DigestOf(Server.Body);
+        var cacheDir = disk.CacheDir;
+        using var fetcher = Fetcher(o => o.CacheDirectory = cacheDir);
 
-            var ex = await Assert.ThrowsAsync<ImageDownloadException>(() => fetcher.FetchAsync(digest, [Server.Image()]));
+        var ex = await Assert.ThrowsAsync<ImageDownloadException>(() => fetcher.FetchAsync(digest, [Server.Image()]));
 
-            Assert.That(ex!.Message, Does.Contain("bytes free"));
-            Assert.That(File.Exists(Path.Combine(cacheDir, "sha3-224", digest.ToString())), Is.False);
-            Assert.That(Directory.GetFiles(Path.Combine(cacheDir, "partial")), Is.Empty);
-        }
-        finally
-        {
-            Unmount(mount);
-        }
+        Assert.That(ex!.Message, Does.Contain("bytes free"));
+        Assert.That(File.Exists(Path.Combine(cacheDir, "sha3-224", digest.ToString())), Is.False);
+        Assert.That(Directory.GetFiles(Path.Combine(cacheDir, "partial")), Is.Empty);
     }
-
-    private static void MountTmpfs(string path, string size)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            Assert.Ignore("A real full disk needs a Linux tmpfs mount.");
-        }
-
-        var (code, error) = Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path);
-        if (code != 0)
-        {
-            Assert.Ignore($"Mounting a {size} tmpfs is not permitted here (mount exited {code}: {error.Trim()}); the full-disk case needs it.");
-        }
-    }
-
-    private static void Unmount(string path) => Run("umount", path);
 
     private static (int Code, string Error) Run(string file, params string[] args)
     {
@@ -203,6 +166,37 @@ public sealed class RawFaultTests : FetcherTestBase
         {
             return (-1, ex.Message);
         }
+    }
+
+    /// <summary>A 2 MiB tmpfs mounted at a path for one test (the test is ignored where mounting is not permitted); disposing unmounts it.</summary>
+    private sealed class SmallDisk : IDisposable
+    {
+        private const string Size = "2m";
+
+        private SmallDisk(string path) => MountPath = path;
+
+        public string MountPath { get; }
+
+        public string CacheDir => Path.Combine(MountPath, "cache");
+
+        public static SmallDisk Mount(string path)
+        {
+            Directory.CreateDirectory(path);
+            if (!OperatingSystem.IsLinux())
+            {
+                Assert.Ignore("A real full disk needs a Linux tmpfs mount.");
+            }
+
+            var (code, error) = Run("mount", "-t", "tmpfs", "-o", "size=" + Size, "tmpfs", path);
+            if (code != 0)
+            {
+                Assert.Ignore($"Mounting a {Size} tmpfs is not permitted here (mount exited {code}: {error.Trim()}); the full-disk case needs it.");
+            }
+
+            return new SmallDisk(path);
+        }
+
+        public void Dispose() => Run("umount", MountPath);
     }
 
     /// <summary>A one-response-per-connection HTTP/1.1 server on a raw socket that sends <c>Content-Length: declared</c> and then every byte of its body.</summary>

@@ -37,12 +37,7 @@ public sealed class ServeInteropTests
     public async Task StopServerAsync()
     {
         await _server.DisposeAsync();
-        foreach (var file in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
-        {
-            File.SetAttributes(file, FileAttributes.Normal);
-        }
-
-        Directory.Delete(_root, recursive: true);
+        FetcherTestBase.DeleteRoot(_root);
     }
 
     [Test]

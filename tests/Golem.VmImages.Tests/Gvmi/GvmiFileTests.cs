@@ -111,41 +111,27 @@ public class GvmiFileTests
     [Test]
     public async Task CreateAsync_NotSquashfs_LeavesNoOutputFile()
     {
-        var directory = Directory.CreateTempSubdirectory("gvmi-tests-");
-        try
-        {
-            var input = Path.Combine(directory.FullName, "in.zip");
-            var output = Path.Combine(directory.FullName, "out.gvmi");
-            await File.WriteAllBytesAsync(input, "PK\u0003\u0004zip"u8.ToArray());
+        using var directory = new TempDirectory();
+        var input = Path.Combine(directory.FullName, "in.zip");
+        var output = Path.Combine(directory.FullName, "out.gvmi");
+        await File.WriteAllBytesAsync(input, "PK\u0003\u0004zip"u8.ToArray());
 
-            Assert.That(async () => await GvmiFile.CreateAsync(input, new GvmiContainerConfig(), output), Throws.TypeOf<InvalidDataException>());
-            Assert.That(Directory.GetFiles(directory.FullName).Select(Path.GetFileName), Is.EqualTo(new[] { "in.zip" }));
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        Assert.That(async () => await GvmiFile.CreateAsync(input, new GvmiContainerConfig(), output), Throws.TypeOf<InvalidDataException>());
+        Assert.That(Directory.GetFiles(directory.FullName).Select(Path.GetFileName), Is.EqualTo(new[] { "in.zip" }));
     }
 
     [Test]
     public async Task CreateAsync_NotSquashfsOverExistingFile_KeepsExistingFile()
     {
-        var directory = Directory.CreateTempSubdirectory("gvmi-tests-");
-        try
-        {
-            var input = Path.Combine(directory.FullName, "in.zip");
-            var output = Path.Combine(directory.FullName, "out.gvmi");
-            await File.WriteAllBytesAsync(input, "PK\u0003\u0004zip"u8.ToArray());
-            await File.WriteAllBytesAsync(output, "previous image"u8.ToArray());
+        using var directory = new TempDirectory();
+        var input = Path.Combine(directory.FullName, "in.zip");
+        var output = Path.Combine(directory.FullName, "out.gvmi");
+        await File.WriteAllBytesAsync(input, "PK\u0003\u0004zip"u8.ToArray());
+        await File.WriteAllBytesAsync(output, "previous image"u8.ToArray());
 
-            Assert.That(async () => await GvmiFile.CreateAsync(input, new GvmiContainerConfig(), output), Throws.TypeOf<InvalidDataException>());
-            Assert.That(await File.ReadAllTextAsync(output), Is.EqualTo("previous image"));
-            Assert.That(Directory.GetFiles(directory.FullName), Has.Length.EqualTo(2));
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        Assert.That(async () => await GvmiFile.CreateAsync(input, new GvmiContainerConfig(), output), Throws.TypeOf<InvalidDataException>());
+        Assert.That(await File.ReadAllTextAsync(output), Is.EqualTo("previous image"));
+        Assert.That(Directory.GetFiles(directory.FullName), Has.Length.EqualTo(2));
     }
 
     [Test]
@@ -165,22 +151,15 @@ public class GvmiFileTests
     [Test]
     public async Task CreateAsync_Files_WritesGvmiFile()
     {
-        var directory = Directory.CreateTempSubdirectory("gvmi-tests-");
-        try
-        {
-            var input = Path.Combine(directory.FullName, "in.squashfs");
-            var output = Path.Combine(directory.FullName, "out.gvmi");
-            await File.WriteAllBytesAsync(input, FakeSquashfs(5000));
+        using var directory = new TempDirectory();
+        var input = Path.Combine(directory.FullName, "in.squashfs");
+        var output = Path.Combine(directory.FullName, "out.gvmi");
+        await File.WriteAllBytesAsync(input, FakeSquashfs(5000));
 
-            var result = await GvmiFile.CreateAsync(input, new GvmiContainerConfig { Entrypoint = ["/init"] }, output);
+        var result = await GvmiFile.CreateAsync(input, new GvmiContainerConfig { Entrypoint = ["/init"] }, output);
 
-            Assert.That(result.ImageHash, Is.EqualTo(await ImageHasher.HashFileAsync(output)));
-            Assert.That((await GvmiFile.ReadMetadataAsync(output)).Config.Entrypoint, Is.EqualTo(new[] { "/init" }));
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
+        Assert.That(result.ImageHash, Is.EqualTo(await ImageHasher.HashFileAsync(output)));
+        Assert.That((await GvmiFile.ReadMetadataAsync(output)).Config.Entrypoint, Is.EqualTo(new[] { "/init" }));
     }
 
     [Test]
@@ -354,6 +333,14 @@ public class GvmiFileTests
             BytesRead += read;
             return read;
         }
+    }
+
+    /// <summary>A fresh directory for one test, deleted with everything in it on dispose.</summary>
+    private sealed class TempDirectory : IDisposable
+    {
+        public string FullName { get; } = Directory.CreateTempSubdirectory("gvmi-tests-").FullName;
+
+        public void Dispose() => Directory.Delete(FullName, recursive: true);
     }
 
     private sealed class UnseekableStream : MemoryStream
