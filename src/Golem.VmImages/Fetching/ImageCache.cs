@@ -58,25 +58,40 @@ public sealed class ImageCache
     /// <returns><see langword="true"/> when the image is in the cache.</returns>
     public bool TryGet(Sha3Digest digest, [NotNullWhen(true)] out CachedImage? image)
     {
-        image = null;
+        image = Lookup(digest, out _);
+        return image is not null;
+    }
+
+    /// <summary>
+    /// What <see cref="TryGet"/> does; <paramref name="rejected"/> tells a plain miss from a file that is there but
+    /// failed the check (a link, left in place for a fetch to refuse, or a file of the wrong size, evicted).
+    /// </summary>
+    internal CachedImage? Lookup(Sha3Digest digest, out bool rejected)
+    {
+        rejected = false;
         var path = GetImagePath(digest);
         var info = new FileInfo(path);
-        if (!info.Exists || FileSafety.IsLink(info))
+        if (!info.Exists)
         {
-            return false;
+            return null;
         }
 
-        var recorded = ReadRecordedLength(path);
-        if (recorded != info.Length)
+        rejected = true;
+        if (FileSafety.IsLink(info))
+        {
+            return null;
+        }
+
+        if (ReadRecordedLength(path) != info.Length)
         {
             Evict(path);
-            return false;
+            return null;
         }
 
+        rejected = false;
         var now = DateTime.UtcNow;
         Touch(path, now);
-        image = new CachedImage(digest, path, info.Length, now);
-        return true;
+        return new CachedImage(digest, path, info.Length, now);
     }
 
     /// <summary>

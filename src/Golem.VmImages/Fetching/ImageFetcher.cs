@@ -317,9 +317,10 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
 
     private async ValueTask<CachedImage?> TryCacheHitAsync(Sha3Digest expected, CancellationToken cancellationToken)
     {
-        if (!Cache.TryGet(expected, out var image))
+        var image = Cache.Lookup(expected, out var rejected);
+        if (image is null)
         {
-            if (File.Exists(Cache.GetImagePath(expected)))
+            if (rejected)
             {
                 _metrics.VerifyFailed();
             }
