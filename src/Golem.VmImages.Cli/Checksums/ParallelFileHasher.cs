@@ -83,6 +83,11 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
             }
         }
 
+        if (name.Length == 0)
+        {
+            return new FileHashOutcome(name, default, 0, "No such file or directory");
+        }
+
         if (Directory.Exists(name))
         {
             return new FileHashOutcome(name, default, 0, "Is a directory");

@@ -73,11 +73,11 @@ public class HashCommandTests
         File.WriteAllText("abc.txt", "abc");
         Directory.CreateDirectory("folder");
 
-        var (exitCode, output, error) = await CliRunner.RunAsync(HashCommand.Create(), "hash", "missing.gvmi", "abc.txt", "folder");
+        var (exitCode, output, error) = await CliRunner.RunAsync(HashCommand.Create(), "hash", "missing.gvmi", "abc.txt", "folder", "");
 
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(output, Is.EqualTo("e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf  abc.txt\n"));
-        Assert.That(error, Is.EqualTo("gvmi: missing.gvmi: No such file or directory\ngvmi: folder: Is a directory\n"));
+        Assert.That(error, Is.EqualTo("gvmi: missing.gvmi: No such file or directory\ngvmi: folder: Is a directory\ngvmi: : No such file or directory\n"));
     }
 
     [Test]
