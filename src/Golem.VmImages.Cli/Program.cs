@@ -1,5 +1,8 @@
 using System.CommandLine;
 using Golem.VmImages.Cli.Commands;
+using Golem.VmImages.Cli.Hosting;
+
+Avx512Image.ExecIfSupported(args);
 
 var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
 {

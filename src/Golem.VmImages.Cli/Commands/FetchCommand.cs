@@ -136,30 +136,22 @@ internal static class FetchCommand
             return true;
         }
 
-        var hex = hashText.Trim();
+        var hex = hashText.AsSpan().Trim();
         if (hex.StartsWith("sha3:", StringComparison.OrdinalIgnoreCase))
         {
             hex = hex[5..];
         }
 
-        byte[] bytes;
         try
         {
-            bytes = Convert.FromHexString(hex);
+            digest = Sha3Digest.Parse(hex);
         }
-        catch (FormatException)
+        catch (FormatException ex)
         {
-            problem = string.Create(CultureInfo.InvariantCulture, $"--hash '{hashText}' is not hexadecimal; expected 56, 64, 96 or 128 hex characters.");
+            problem = string.Create(CultureInfo.InvariantCulture, $"--hash '{hashText}': {ex.Message}");
             return false;
         }
 
-        if (!Sha3Digest.IsSupportedBitLength(bytes.Length * 8))
-        {
-            problem = string.Create(CultureInfo.InvariantCulture, $"--hash has {hex.Length} hex characters; expected 56 (SHA3-224), 64, 96 or 128.");
-            return false;
-        }
-
-        digest = Sha3Digest.FromBytes(bytes);
         var list = new List<Uri>();
         foreach (var value in values)
         {

@@ -355,14 +355,9 @@ public sealed class ImageCache
 
     private static bool TryParseDigest(string hex, out Sha3Digest digest)
     {
+        // The cache names its files in lowercase only; any other spelling is not one of its entries.
         digest = default;
-        if (hex.Length is not (56 or 64 or 96 or 128) || !hex.All(char.IsAsciiHexDigitLower))
-        {
-            return false;
-        }
-
-        digest = Sha3Digest.FromBytes(Convert.FromHexString(hex));
-        return true;
+        return hex.All(char.IsAsciiHexDigitLower) && Sha3Digest.TryParse(hex, out digest);
     }
 
     private static long ReadRecordedLength(string imagePath)

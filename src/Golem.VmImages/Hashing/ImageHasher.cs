@@ -25,13 +25,14 @@ public sealed class ImageHasher : IDisposable
 
     /// <summary>Initializes a new incremental SHA3-224 hasher.</summary>
     public ImageHasher()
-        : this(KeccakSponge.Create(HashSizeInBytes))
+        : this(KeccakCore.FastestPath)
     {
     }
 
-    internal ImageHasher(KeccakSponge sponge)
+    /// <summary>Initializes a hasher that runs exactly <paramref name="path"/>, for tests and benchmarks.</summary>
+    internal ImageHasher(KeccakPath path)
     {
-        _hasher = new Sha3Hasher(sponge);
+        _hasher = new Sha3Hasher(HashSizeInBytes, path);
     }
 
     /// <summary>Gets the incremental SHA3 state behind this hasher, for the internal stream and file pipelines.</summary>
@@ -149,10 +150,7 @@ public sealed class ImageHasher : IDisposable
             return false;
         }
 
-        var sponge = KeccakSponge.Create(HashSizeInBytes);
-        var whole = source.Length - (source.Length % sponge.RateInBytes);
-        sponge.Absorb(source[..whole]);
-        sponge.Squeeze(source[whole..], destination[..HashSizeInBytes]);
+        Sha3Hasher.HashData(source, destination[..HashSizeInBytes], KeccakCore.FastestPath);
         bytesWritten = HashSizeInBytes;
         return true;
     }

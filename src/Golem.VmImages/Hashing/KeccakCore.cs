@@ -32,9 +32,15 @@ internal static partial class KeccakCore
     /// <summary>The number of 64-bit lanes in the state.</summary>
     public const int StateLanes = 25;
 
+    /// <summary>The state in bytes (1600 bits); a SHA3 rate is this minus twice the digest size.</summary>
+    public const int StateSizeInBytes = StateLanes * sizeof(ulong);
+
+    /// <summary>The largest SHA3 rate, SHA3-224's.</summary>
+    public const int MaxRateInBytes = 144;
+
     private const int Rounds = 24;
 
-    /// <summary>Gets the fastest path this machine supports; what <see cref="KeccakSponge.Create(int)"/> uses.</summary>
+    /// <summary>Gets the fastest path this machine supports; what <see cref="Sha3Hasher"/> runs unless told otherwise.</summary>
     public static KeccakPath FastestPath { get; } = IsSupported(KeccakPath.Avx512) ? KeccakPath.Avx512 : KeccakPath.Scalar;
 
     /// <summary>Gets every path this machine (and the runtime's <c>DOTNET_Enable…</c> settings) supports.</summary>
@@ -80,7 +86,7 @@ internal static partial class KeccakCore
         }
         else
         {
-            Debug.Assert(path == KeccakPath.Scalar, "Unsupported paths are rejected when the sponge is created.");
+            Debug.Assert(path == KeccakPath.Scalar, "Unsupported paths are rejected when the hasher is created.");
             AbsorbScalar(state, blocks, rateInBytes);
         }
     }

@@ -1,4 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
+using System.Text;
 
 namespace Golem.VmImages;
 
@@ -6,8 +8,11 @@ namespace Golem.VmImages;
 /// A SHA3 digest of any of the four standard lengths (SHA3-224, -256, -384 or -512), as named by a task-package
 /// string: the length of the digest selects the algorithm. An <see cref="ImageHash"/> is the SHA3-224 case.
 /// </summary>
-/// <remarks><c>default(Sha3Digest)</c> holds no digest: <see cref="IsDefault"/> is <see langword="true"/> and it formats as an empty string.</remarks>
-public readonly struct Sha3Digest : IEquatable<Sha3Digest>
+/// <remarks>
+/// <para><c>default(Sha3Digest)</c> holds no digest: <see cref="IsDefault"/> is <see langword="true"/> and it formats as an empty string.</para>
+/// <para>Parsing accepts 56, 64, 96 or 128 hexadecimal digits in either case, ignoring surrounding white space.</para>
+/// </remarks>
+public readonly struct Sha3Digest : IEquatable<Sha3Digest>, ISpanParsable<Sha3Digest>, IUtf8SpanParsable<Sha3Digest>
 {
     private readonly byte[]? _bytes;
 
@@ -46,6 +51,113 @@ public readonly struct Sha3Digest : IEquatable<Sha3Digest>
         }
 
         return new Sha3Digest(digest.ToArray());
+    }
+
+    /// <summary>Parses 56, 64, 96 or 128 hexadecimal digits (either case, surrounding white space ignored).</summary>
+    /// <param name="s">The text to parse.</param>
+    /// <returns>The digest; its length selects the algorithm.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="s"/> is <see langword="null"/>.</exception>
+    /// <exception cref="FormatException"><paramref name="s"/> is not a SHA3 digest; the message says why.</exception>
+    public static Sha3Digest Parse(string s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return Parse(s.AsSpan());
+    }
+
+    /// <inheritdoc cref="Parse(string)"/>
+    public static Sha3Digest Parse(ReadOnlySpan<char> s)
+    {
+        var trimmed = s.Trim();
+        var error = TryParseHex(trimmed, s.Length - s.TrimStart().Length, out var digest);
+        return error is null ? digest : throw new FormatException(error);
+    }
+
+    /// <summary>Parses 56, 64, 96 or 128 hexadecimal digits from UTF-8 text (either case, surrounding ASCII white space ignored).</summary>
+    /// <param name="utf8Text">The UTF-8 text to parse.</param>
+    /// <returns>The digest; its length selects the algorithm.</returns>
+    /// <exception cref="FormatException"><paramref name="utf8Text"/> is not a SHA3 digest; the message says why.</exception>
+    public static Sha3Digest Parse(ReadOnlySpan<byte> utf8Text)
+    {
+        var trimmed = Ascii.Trim(utf8Text);
+        var error = TryParseHex(utf8Text[trimmed], trimmed.Start.GetOffset(utf8Text.Length), out var digest);
+        return error is null ? digest : throw new FormatException(error);
+    }
+
+    /// <summary>Tries to parse 56, 64, 96 or 128 hexadecimal digits (either case, surrounding white space ignored).</summary>
+    /// <param name="s">The text to parse.</param>
+    /// <param name="result">The digest, or <c>default</c> when parsing failed.</param>
+    /// <returns><see langword="true"/> when <paramref name="s"/> was a SHA3 digest.</returns>
+    public static bool TryParse([NotNullWhen(true)] string? s, out Sha3Digest result) => TryParse(s.AsSpan(), out result);
+
+    /// <inheritdoc cref="TryParse(string?, out Sha3Digest)"/>
+    public static bool TryParse(ReadOnlySpan<char> s, out Sha3Digest result) => TryParseHex(s.Trim(), 0, out result) is null;
+
+    /// <summary>Tries to parse 56, 64, 96 or 128 hexadecimal digits from UTF-8 text (either case, surrounding ASCII white space ignored).</summary>
+    /// <param name="utf8Text">The UTF-8 text to parse.</param>
+    /// <param name="result">The digest, or <c>default</c> when parsing failed.</param>
+    /// <returns><see langword="true"/> when <paramref name="utf8Text"/> was a SHA3 digest.</returns>
+    public static bool TryParse(ReadOnlySpan<byte> utf8Text, out Sha3Digest result) =>
+        TryParseHex(utf8Text[Ascii.Trim(utf8Text)], 0, out result) is null;
+
+    static Sha3Digest IParsable<Sha3Digest>.Parse(string s, IFormatProvider? provider) => Parse(s);
+
+    static bool IParsable<Sha3Digest>.TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out Sha3Digest result) =>
+        TryParse(s, out result);
+
+    static Sha3Digest ISpanParsable<Sha3Digest>.Parse(ReadOnlySpan<char> s, IFormatProvider? provider) => Parse(s);
+
+    static bool ISpanParsable<Sha3Digest>.TryParse(ReadOnlySpan<char> s, IFormatProvider? provider, out Sha3Digest result) =>
+        TryParse(s, out result);
+
+    static Sha3Digest IUtf8SpanParsable<Sha3Digest>.Parse(ReadOnlySpan<byte> utf8Text, IFormatProvider? provider) => Parse(utf8Text);
+
+    static bool IUtf8SpanParsable<Sha3Digest>.TryParse(ReadOnlySpan<byte> utf8Text, IFormatProvider? provider, out Sha3Digest result) =>
+        TryParse(utf8Text, out result);
+
+    /// <summary>
+    /// Parses exactly the hexadecimal digits of a digest (no white space, no prefix): the one parser behind
+    /// <see cref="Parse(string)"/> and the digest part of task-package and manifest strings.
+    /// </summary>
+    /// <param name="hex">The digits.</param>
+    /// <param name="offset">Where <paramref name="hex"/> starts in the caller's whole input, for the index in error messages.</param>
+    /// <param name="digest">The digest on success; otherwise <c>default</c>.</param>
+    /// <returns><see langword="null"/> on success; otherwise the error message.</returns>
+    internal static string? TryParseHex<TChar>(ReadOnlySpan<TChar> hex, int offset, out Sha3Digest digest)
+        where TChar : unmanaged, IBinaryInteger<TChar>
+    {
+        digest = default;
+        if (hex.IsEmpty)
+        {
+            return ErrorMessages.DigestEmpty;
+        }
+
+        for (var i = 0; i < hex.Length; i++)
+        {
+            var c = (char)int.CreateTruncating(hex[i]);
+            if (!char.IsAsciiHexDigit(c))
+            {
+                return ErrorMessages.DigestCharacter(c, offset + i);
+            }
+        }
+
+        if (hex.Length % 2 != 0)
+        {
+            return ErrorMessages.DigestOddLength(hex.Length);
+        }
+
+        if (!IsSupportedBitLength(hex.Length * 4))
+        {
+            return ErrorMessages.UnsupportedDigestLength(hex.Length * 4);
+        }
+
+        Span<char> digits = stackalloc char[hex.Length];
+        for (var i = 0; i < hex.Length; i++)
+        {
+            digits[i] = (char)int.CreateTruncating(hex[i]);
+        }
+
+        digest = new Sha3Digest(Convert.FromHexString(digits));
+        return null;
     }
 
     /// <summary>Converts an image hash to the SHA3-224 digest it is.</summary>

@@ -14,7 +14,7 @@ namespace Golem.VmImages;
 /// </code>
 /// </example>
 /// <remarks>
-/// One engine serves all four lengths (the library's own Keccak sponge, the same one behind <see cref="ImageHasher"/>),
+/// One engine serves all four lengths (the library's own Keccak engine, the same one behind <see cref="ImageHasher"/>),
 /// so every length gets the same speed and behaviour on every platform. An instance is not thread-safe.
 /// </remarks>
 public sealed class Sha3Verifier
@@ -82,10 +82,5 @@ public sealed class Sha3Verifier
     /// <param name="data">The data.</param>
     /// <returns>The digest.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bitLength"/> is not a SHA3 length.</exception>
-    public static Sha3Digest HashData(int bitLength, ReadOnlySpan<byte> data)
-    {
-        var hasher = Sha3Hasher.Create(bitLength);
-        hasher.Append(data);
-        return hasher.GetCurrentDigest();
-    }
+    public static Sha3Digest HashData(int bitLength, ReadOnlySpan<byte> data) => Sha3Hasher.HashData(bitLength, data);
 }

@@ -10,37 +10,12 @@ internal static class DigestText
     /// <returns><see langword="null"/> on success; otherwise the error message.</returns>
     public static string? TryParse(ReadOnlySpan<char> hex, int offset, out Sha3Digest digest)
     {
-        digest = default;
         if (hex.Length >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X'))
         {
             hex = hex[2..];
             offset += 2;
         }
 
-        if (hex.IsEmpty)
-        {
-            return ErrorMessages.DigestEmpty;
-        }
-
-        for (var i = 0; i < hex.Length; i++)
-        {
-            if (!char.IsAsciiHexDigit(hex[i]))
-            {
-                return ErrorMessages.DigestCharacter(hex[i], offset + i);
-            }
-        }
-
-        if (hex.Length % 2 != 0)
-        {
-            return ErrorMessages.DigestOddLength(hex.Length);
-        }
-
-        if (!Sha3Digest.IsSupportedBitLength(hex.Length * 4))
-        {
-            return ErrorMessages.UnsupportedDigestLength(hex.Length * 4);
-        }
-
-        digest = Sha3Digest.FromBytes(Convert.FromHexString(hex));
-        return null;
+        return Sha3Digest.TryParseHex(hex, offset, out digest);
     }
 }

@@ -1,4 +1,5 @@
 using Golem.VmImages.Hashing;
+using BcSha3Digest = Org.BouncyCastle.Crypto.Digests.Sha3Digest;
 
 namespace Golem.VmImages.Tests.Hashing;
 
@@ -19,14 +20,9 @@ internal static class EngineVectors
     }
 
     /// <summary>SHA3 of <paramref name="data"/> through <paramref name="path"/>, appended in the given chunk sizes.</summary>
-    public static byte[] Hash(KeccakPath path, int digestSize, ReadOnlySpan<byte> data, IEnumerable<int>? chunks = null) =>
-        Hash(KeccakSponge.Create(digestSize, path), data, chunks);
-
-    public static byte[] Reference(int digestSize, ReadOnlySpan<byte> data) => Hash(KeccakSponge.CreateReference(digestSize), data);
-
-    public static byte[] Hash(KeccakSponge sponge, ReadOnlySpan<byte> data, IEnumerable<int>? chunks = null)
+    public static byte[] Hash(KeccakPath path, int digestSize, ReadOnlySpan<byte> data, IEnumerable<int>? chunks = null)
     {
-        var hasher = new Sha3Hasher(sponge);
+        var hasher = new Sha3Hasher(digestSize, path);
         if (chunks is null)
         {
             hasher.Append(data);
@@ -43,8 +39,18 @@ internal static class EngineVectors
             hasher.Append(data);
         }
 
-        var digest = new byte[sponge.DigestSizeInBytes];
+        var digest = new byte[digestSize];
         hasher.GetCurrentHash(digest);
+        return digest;
+    }
+
+    /// <summary>SHA3 of <paramref name="data"/> by the reference implementation, BouncyCastle's <c>Sha3Digest</c>.</summary>
+    public static byte[] Reference(int digestSize, ReadOnlySpan<byte> data)
+    {
+        var reference = new BcSha3Digest(digestSize * 8);
+        reference.BlockUpdate(data);
+        var digest = new byte[digestSize];
+        reference.DoFinal(digest);
         return digest;
     }
 

@@ -11,7 +11,7 @@ internal sealed class KeccakDifferentialTests
         select new TestCaseData(path, size).SetArgDisplayNames(path.ToString(), $"SHA3-{size * 8}");
 
     [TestCaseSource(nameof(PathAndDigestCases))]
-    public void Append_RandomLengthsUpTo64KiB_MatchesBouncyCastle(KeccakPath path, int digestSize)
+    public void AppendAndHashData_RandomLengthsUpTo64KiB_MatchBouncyCastle(KeccakPath path, int digestSize)
     {
         EngineVectors.RequireSupported(path);
         var random = new Random(1000 + digestSize);
@@ -24,6 +24,9 @@ internal sealed class KeccakDifferentialTests
             random.NextBytes(message);
             var expected = EngineVectors.Reference(digestSize, message);
             Assert.That(EngineVectors.Hash(path, digestSize, message), Is.EqualTo(expected), $"case {i}, length {length}");
+            var oneShot = new byte[digestSize];
+            Sha3Hasher.HashData(message, oneShot, path);
+            Assert.That(oneShot, Is.EqualTo(expected), $"case {i}, length {length}, one shot");
         }
     }
 
@@ -49,7 +52,7 @@ internal sealed class KeccakDifferentialTests
         var random = new Random(3000 + digestSize);
         var message = new byte[6000];
         random.NextBytes(message);
-        var hasher = new Sha3Hasher(KeccakSponge.Create(digestSize, path));
+        var hasher = new Sha3Hasher(digestSize, path);
         var digest = new byte[digestSize];
         var offset = 0;
         while (offset < message.Length)

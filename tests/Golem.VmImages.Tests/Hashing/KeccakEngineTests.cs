@@ -51,14 +51,12 @@ internal sealed class KeccakEngineTests
         var (md, checkpoints) = TestVectors.MonteCarlo();
         Assert.That(checkpoints, Has.Count.EqualTo(100));
 
-        var sponge = KeccakSponge.Create(28, path);
         var next = new byte[28];
         for (var checkpoint = 0; checkpoint < checkpoints.Count; checkpoint++)
         {
             for (var i = 0; i < 1000; i++)
             {
-                sponge.Reset();
-                sponge.Squeeze(md, next);
+                Sha3Hasher.HashData(md, next, path);
                 (md, next) = (next, md);
             }
 
@@ -73,17 +71,17 @@ internal sealed class KeccakEngineTests
         var random = new Random(20260224);
         foreach (var digestSize in EngineVectors.DigestSizes)
         {
-            var sponge = KeccakSponge.Create(digestSize, path);
-            var rate = sponge.RateInBytes;
+            var hasher = new Sha3Hasher(digestSize, path);
+            var rate = hasher.RateInBytes;
             var expected = new ulong[25];
             var actual = new ulong[25];
             for (var block = 0; block < 40; block++)
             {
                 var data = new byte[rate];
                 random.NextBytes(data);
-                sponge.Absorb(data);
+                hasher.Append(data);
                 TextbookKeccak.Absorb(expected, data);
-                Assert.That(sponge.TryCopyState(actual), Is.True);
+                hasher.CopyStateTo(actual);
                 Assert.That(actual, Is.EqualTo(expected), $"SHA3-{digestSize * 8}, after block {block}");
             }
         }
@@ -101,8 +99,8 @@ internal sealed class KeccakEngineTests
         var random = new Random(77);
         foreach (var digestSize in EngineVectors.DigestSizes)
         {
-            var sponges = paths.Select(path => KeccakSponge.Create(digestSize, path)).ToList();
-            var rate = sponges[0].RateInBytes;
+            var hashers = paths.Select(path => new Sha3Hasher(digestSize, path)).ToList();
+            var rate = hashers[0].RateInBytes;
             var data = new byte[rate * 300];
             random.NextBytes(data);
             var first = new ulong[25];
@@ -111,16 +109,16 @@ internal sealed class KeccakEngineTests
             {
                 // Absorb one to five blocks per call so that multi-block calls are compared too.
                 var blocks = Math.Min(random.Next(1, 6), (data.Length - offset) / rate);
-                foreach (var sponge in sponges)
+                foreach (var hasher in hashers)
                 {
-                    sponge.Absorb(data.AsSpan(offset, blocks * rate));
+                    hasher.Append(data.AsSpan(offset, blocks * rate));
                 }
 
                 offset += blocks * rate;
-                sponges[0].TryCopyState(first);
-                for (var i = 1; i < sponges.Count; i++)
+                hashers[0].CopyStateTo(first);
+                for (var i = 1; i < hashers.Count; i++)
                 {
-                    sponges[i].TryCopyState(other);
+                    hashers[i].CopyStateTo(other);
                     Assert.That(other, Is.EqualTo(first), $"{paths[i]} vs {paths[0]}, SHA3-{digestSize * 8}, offset {offset}");
                 }
             }
@@ -130,22 +128,24 @@ internal sealed class KeccakEngineTests
     }
 
     [TestCaseSource(nameof(Paths))]
-    public void Squeeze_LeavesStateUnchanged_AndResetEmpties(KeccakPath path)
+    public void GetCurrentHash_LeavesStateUnchanged_AndResetEmpties(KeccakPath path)
     {
         EngineVectors.RequireSupported(path);
-        var sponge = KeccakSponge.Create(28, path);
-        var block = TestVectors.MessageStream(144);
-        sponge.Absorb(block);
+        var hasher = new Sha3Hasher(28, path);
+        var message = TestVectors.MessageStream(147);
+        hasher.Append(message);
         var first = new byte[28];
         var second = new byte[28];
-        sponge.Squeeze("abc"u8, first);
-        sponge.Squeeze("abc"u8, second);
+        hasher.GetCurrentHash(first);
+        hasher.GetCurrentHash(second);
         Assert.That(second, Is.EqualTo(first));
-        Assert.That(first, Is.EqualTo(EngineVectors.Reference(28, [.. block, .. "abc"u8.ToArray()])));
+        Assert.That(first, Is.EqualTo(EngineVectors.Reference(28, message)));
+        Assert.That(hasher.BytesHashed, Is.EqualTo(147));
 
-        sponge.Reset();
-        sponge.Squeeze([], first);
+        hasher.Reset();
+        hasher.GetCurrentHash(first);
         Assert.That(Convert.ToHexStringLower(first), Is.EqualTo(ImageHash.OfEmptyInput.ToString()));
+        Assert.That(hasher.BytesHashed, Is.Zero);
     }
 
     [Test]
@@ -153,7 +153,9 @@ internal sealed class KeccakEngineTests
     {
         var expected = KeccakCore.IsSupported(KeccakPath.Avx512) ? KeccakPath.Avx512 : KeccakPath.Scalar;
         Assert.That(KeccakCore.FastestPath, Is.EqualTo(expected));
-        Assert.That(((ManagedKeccakSponge)KeccakSponge.Create(28)).Path, Is.EqualTo(expected));
+        Assert.That(new Sha3Hasher(28).Path, Is.EqualTo(expected));
+        Assert.That(Sha3Hasher.Create(512).Path, Is.EqualTo(expected));
+        Assert.That(new ImageHasher().Core.Path, Is.EqualTo(expected));
         Assert.That(KeccakCore.SupportedPaths, Does.Contain(KeccakPath.Scalar));
     }
 
@@ -162,7 +164,7 @@ internal sealed class KeccakEngineTests
     {
         var unsupported = EngineVectors.AllPaths.Where(path => !KeccakCore.IsSupported(path)).Append((KeccakPath)99).First();
         Assert.That(
-            () => KeccakSponge.Create(28, unsupported),
+            () => new Sha3Hasher(28, unsupported),
             Throws.TypeOf<PlatformNotSupportedException>().With.Message.Contains("is not supported on this machine"));
     }
 

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Golem.VmImages.Tests.Hashing;
 
 public class Sha3DigestTests
@@ -41,4 +43,64 @@ public class Sha3DigestTests
             () => Sha3Digest.FromBytes(new byte[25]),
             Throws.ArgumentException.With.Message.Contain("Unsupported digest length 200 bits; expected 224, 256, 384 or 512."));
     }
+
+    private static IEnumerable<TestCaseData> EveryLength =>
+        from bits in new[] { 224, 256, 384, 512 }
+        select new TestCaseData(bits).SetArgDisplayNames($"SHA3-{bits}");
+
+    [TestCaseSource(nameof(EveryLength))]
+    public void Parse_HexOfEveryLength_RoundTripsThroughEveryForm(int bits)
+    {
+        var expected = Sha3Verifier.HashData(bits, "abc"u8);
+        var hex = expected.ToString();
+
+        Assert.That(Sha3Digest.Parse(hex), Is.EqualTo(expected));
+        Assert.That(Sha3Digest.Parse($" \t{hex.ToUpperInvariant()}\n"), Is.EqualTo(expected));
+        Assert.That(Sha3Digest.Parse(Encoding.UTF8.GetBytes($" {hex} ")), Is.EqualTo(expected));
+        Assert.That(Sha3Digest.TryParse(hex.AsSpan(), out var fromSpan), Is.True);
+        Assert.That(fromSpan, Is.EqualTo(expected));
+        Assert.That(Sha3Digest.TryParse(Encoding.UTF8.GetBytes(hex), out var fromUtf8), Is.True);
+        Assert.That(fromUtf8, Is.EqualTo(expected));
+        Assert.That(ParseGeneric<Sha3Digest>(hex), Is.EqualTo(expected));
+        Assert.That(ParseUtf8Generic<Sha3Digest>(Encoding.UTF8.GetBytes(hex)), Is.EqualTo(expected));
+        Assert.That(expected.BitLength, Is.EqualTo(bits));
+    }
+
+    [TestCase("", "The digest is empty")]
+    [TestCase("   ", "The digest is empty")]
+    [TestCase("6b4e0342g3", "Invalid character 'g' at index 8 of the digest")]
+    [TestCase("  6b4e0342g3", "Invalid character 'g' at index 10 of the digest")]
+    [TestCase("0x6b4e", "Invalid character 'x' at index 1 of the digest")]
+    [TestCase("6b4", "odd number of hexadecimal characters (3)")]
+    [TestCase("6b4e", "Unsupported digest length 16 bits; expected 224, 256, 384 or 512.")]
+    public void Parse_NotADigest_ThrowsFormatExceptionSayingWhy(string text, string message)
+    {
+        Assert.That(() => Sha3Digest.Parse(text), Throws.TypeOf<FormatException>().With.Message.Contain(message));
+        Assert.That(() => Sha3Digest.Parse(Encoding.UTF8.GetBytes(text)), Throws.TypeOf<FormatException>().With.Message.Contain(message));
+        Assert.That(Sha3Digest.TryParse(text, out var result), Is.False);
+        Assert.That(result.IsDefault, Is.True);
+        Assert.That(Sha3Digest.TryParse(Encoding.UTF8.GetBytes(text), out _), Is.False);
+    }
+
+    [Test]
+    public void Parse_Null_ThrowsArgumentNullAndTryParseReturnsFalse()
+    {
+        Assert.That(() => Sha3Digest.Parse((string)null!), Throws.ArgumentNullException);
+        Assert.That(Sha3Digest.TryParse((string?)null, out var result), Is.False);
+        Assert.That(result.IsDefault, Is.True);
+    }
+
+    [Test]
+    public void Parse_NonAsciiUtf8_ReportsTheByteAsInvalid()
+    {
+        Assert.That(
+            () => Sha3Digest.Parse([.. Encoding.UTF8.GetBytes(new string('a', 55)), 0xC3]),
+            Throws.TypeOf<FormatException>().With.Message.Contain("at index 55 of the digest"));
+    }
+
+    private static T ParseGeneric<T>(string s)
+        where T : ISpanParsable<T> => T.Parse(s.AsSpan(), provider: null);
+
+    private static T ParseUtf8Generic<T>(byte[] utf8)
+        where T : IUtf8SpanParsable<T> => T.Parse(utf8, provider: null);
 }
