@@ -5,7 +5,7 @@ using Golem.VmImages.Fetching;
 
 namespace Golem.VmImages.Cli.Commands;
 
-/// <summary><c>gvmi fetch (TASK_PACKAGE | --hash H URL...) [--cache DIR | -o FILE] [--json]</c>: a verified, resumable download.</summary>
+/// <summary><c>gvmi fetch (TASK_PACKAGE | --hash H URL...) [--cache DIR | -o FILE] [--verify] [--json]</c>: a verified, resumable download.</summary>
 internal static class FetchCommand
 {
     public static Command Create()
@@ -21,6 +21,7 @@ internal static class FetchCommand
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var attempts = new Option<int>("--attempts") { Description = "Attempts per URL.", DefaultValueFactory = _ => ImageFetcherOptions.DefaultMaxAttempts };
         var maxSize = new Option<long?>("--max-size") { Description = "The largest image accepted, in bytes (default 64 GiB); a longer body fails with exit code 6." };
+        var verify = new Option<bool>("--verify") { Description = "Re-hash a cached image before returning it (a hit is otherwise checked by size only); a file that no longer matches is evicted and fetched again." };
         var command = new Command("fetch", "Download an image, verify it against its digest in one pass, and store it under its content address (resumes and retries).");
         command.Arguments.Add(sources);
         command.Options.Add(hash);
@@ -29,6 +30,7 @@ internal static class FetchCommand
         command.Options.Add(json);
         command.Options.Add(attempts);
         command.Options.Add(maxSize);
+        command.Options.Add(verify);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var stdout = parseResult.InvocationConfiguration.Output;
@@ -49,7 +51,8 @@ internal static class FetchCommand
                 return ExitCodes.Usage;
             }
 
-            var options = new ImageFetcherOptions { MaxAttempts = parseResult.GetValue(attempts) };
+            // A file URL is fetched only when typed on the command line with --hash, never from a task package.
+            var options = new ImageFetcherOptions { MaxAttempts = parseResult.GetValue(attempts), RehashOnCacheHit = parseResult.GetValue(verify), AllowFileUrls = hashText is not null };
             if (parseResult.GetValue(maxSize) is { } limit)
             {
                 if (limit < 0)
@@ -82,7 +85,7 @@ internal static class FetchCommand
             var reporter = new ProgressReporter(stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
             try
             {
-                var image = await fetcher.FetchAsync(digest, urls, new ImageFetchOptions { DestinationPath = outputPath, Progress = reporter }, cancellationToken).ConfigureAwait(false);
+                var image = await fetcher.FetchAsync(digest, urls, new ImageFetchRequest { DestinationPath = outputPath, Progress = reporter }, cancellationToken).ConfigureAwait(false);
                 reporter.Finish();
                 await stdout.WriteLineAsync(asJson ? ToJson(image) : image.Path).ConfigureAwait(false);
                 return ExitCodes.Success;
@@ -98,6 +101,12 @@ internal static class FetchCommand
                 reporter.Finish();
                 await stderr.WriteLineAsync("gvmi fetch: " + ex.Message).ConfigureAwait(false);
                 return ExitCodeOf(ex);
+            }
+            catch (ArgumentException ex)
+            {
+                reporter.Finish();
+                await stderr.WriteLineAsync("gvmi fetch: " + ex.Message).ConfigureAwait(false);
+                return ExitCodes.Usage;
             }
         });
         return command;
@@ -161,11 +170,18 @@ internal static class FetchCommand
 
         digest = Sha3Digest.FromBytes(bytes);
         var list = new List<Uri>();
-        foreach (var value in values)
+        for (var i = 0; i < values.Length; i++)
         {
-            if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "file"))
+            // The URL is shown redacted: it may carry a password or a signed query.
+            if (!Uri.TryCreate(values[i], UriKind.Absolute, out var url))
             {
-                problem = string.Create(CultureInfo.InvariantCulture, $"'{value}' is not an absolute http, https or file URL.");
+                problem = string.Create(CultureInfo.InvariantCulture, $"URL argument {i + 1} is not an absolute http, https or file URL.");
+                return false;
+            }
+
+            if (url.Scheme is not ("http" or "https" or "file"))
+            {
+                problem = string.Create(CultureInfo.InvariantCulture, $"'{UrlRedaction.Redact(url)}' is not an absolute http, https or file URL.");
                 return false;
             }
 
@@ -187,7 +203,7 @@ internal static class FetchCommand
         writer.WriteNumber("bytesTransferred", image.BytesTransferred);
         writer.WriteNumber("elapsedSeconds", image.Elapsed.TotalSeconds);
         writer.WriteNumber("attempts", image.Attempts);
-        writer.WriteString("url", image.SourceUrl?.AbsoluteUri);
+        writer.WriteString("url", image.SourceUrl is { } source ? UrlRedaction.Redact(source) : null);
         writer.WriteEndObject();
     });
 

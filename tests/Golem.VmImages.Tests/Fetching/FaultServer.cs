@@ -248,8 +248,9 @@ public sealed class FaultServer : IAsyncDisposable
 
         if (fault.ResetAfter is { } after && after >= payload.Length)
         {
+            // The reset discards whatever the client has not read yet: give a loaded machine time to read it all.
             await response.Body.FlushAsync();
-            await Task.Delay(50);
+            await Task.Delay(500);
             context.Abort();
         }
     }

@@ -7,8 +7,8 @@ using Golem.VmImages.Fetching;
 namespace Golem.VmImages.Tests.Fetching;
 
 /// <summary>
-/// faults.md cases a well-behaved server cannot produce: a body longer than its <c>Content-Length</c> (case 10), from a
-/// raw socket on 127.0.0.1; and a real full disk (case 23), a 2 MiB tmpfs mounted for the test.
+/// Failures a well-behaved server cannot produce: a body longer than its <c>Content-Length</c>, from a raw socket on
+/// 127.0.0.1; and a real full disk, a 2 MiB tmpfs mounted for the test.
 /// </summary>
 [TestFixture]
 [CancelAfter(60_000)]
