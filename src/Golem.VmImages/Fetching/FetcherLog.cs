@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Golem.VmImages.Fetching;
 
-/// <summary>The fetcher's source-generated log messages; every URL in them is one without user info or query.</summary>
+/// <summary>The fetcher's source-generated log messages; every URL in them is redacted.</summary>
 internal static partial class FetcherLog
 {
     [LoggerMessage(1, LogLevel.Debug, "Image {Digest} is already being fetched to {Path}; waiting for that download")]

@@ -41,10 +41,10 @@ internal sealed class ResumableDownload : IAsyncDisposable
 
     public Sha3Digest Expected => Reservation.Digest;
 
-    /// <summary>Gets the URL as given, secrets included: for requests only.</summary>
+    /// <summary>Gets the URL as given, secrets included: for requests only, never shown.</summary>
     public Uri Url { get; }
 
-    /// <summary>Gets the URL without user info or query: for everything shown or handed out.</summary>
+    /// <summary>Gets the URL redacted: for everything shown or handed out.</summary>
     public Uri SafeUrl { get; }
 
     public Sha3Hasher Hasher { get; }

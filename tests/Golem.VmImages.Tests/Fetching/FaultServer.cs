@@ -233,7 +233,8 @@ public sealed class FaultServer : IAsyncDisposable
                 await response.Body.FlushAsync();
                 if (fault.ResetAfter is not null)
                 {
-                    await Task.Delay(50);
+                    // A reset discards what the client has not read yet: give a loaded machine time to read it all.
+                    await Task.Delay(500);
                     context.Abort();
                     return;
                 }
