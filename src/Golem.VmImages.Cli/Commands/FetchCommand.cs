@@ -39,7 +39,13 @@ internal static class FetchCommand
             var cacheDirectory = parseResult.GetValue(cache);
             if (outputPath is not null && cacheDirectory is not null)
             {
-                await stderr.WriteLineAsync("gvmi fetch: --cache and --output are exclusive; give one of them.").ConfigureAwait(false);
+                await stderr.WriteLineAsync("gvmi fetch: " + ErrorText.ExclusiveOptions("--cache", "--output")).ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if (outputPath is not null && Path.Exists(outputPath))
+            {
+                await stderr.WriteLineAsync("gvmi fetch: " + ErrorText.OutputExists("--output", outputPath)).ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
