@@ -30,16 +30,27 @@ internal static class ChecksumLine
     }
 
     /// <summary>
-    /// Escapes a file name as coreutils does for its output lines (<c>\\</c>, <c>\n</c>, <c>\r</c>), so a name can
+    /// Escapes a file name as coreutils does for its sums lines (<c>\\</c>, <c>\n</c>, <c>\r</c>), so a name can
     /// neither end a line nor forge one; <paramref name="escaped"/> tells whether the line must start with a backslash.
     /// </summary>
     public static string EscapeName(string fileName, out bool escaped)
     {
         escaped = fileName.AsSpan().IndexOfAny('\\', '\n', '\r') >= 0;
-        return escaped
-            ? fileName.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal)
-            : fileName;
+        return escaped ? Escape(fileName) : fileName;
     }
+
+    /// <summary>
+    /// Escapes a file name for a <c>FILE: OK</c> line as <c>sha256sum -c</c> does: only a name holding a line break
+    /// is escaped (and its line starts with a backslash), so no name can print a line of its own.
+    /// </summary>
+    public static string EscapeVerdictName(string fileName, out bool escaped)
+    {
+        escaped = fileName.AsSpan().IndexOfAny('\n', '\r') >= 0;
+        return escaped ? Escape(fileName) : fileName;
+    }
+
+    private static string Escape(string fileName) =>
+        fileName.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
 
     /// <summary>
     /// Reads one checksum line; <paramref name="bitLength"/> (224, 256, 384 or 512) accepts only that length, null any.

@@ -138,7 +138,7 @@ internal static class ChecksumVerifier
 
             if (!options.Status)
             {
-                var name = ChecksumLine.EscapeName(outcome.Name, out var escaped);
+                var name = ChecksumLine.EscapeVerdictName(outcome.Name, out var escaped);
                 await display.WriteLineAsync(output, $"{(escaped ? "\\" : string.Empty)}{TerminalText.Escape(name)}: {verdict}").ConfigureAwait(false);
             }
         }

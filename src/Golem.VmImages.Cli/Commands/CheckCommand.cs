@@ -24,7 +24,7 @@ internal static class CheckCommand
         progress.AddTo(command);
         command.SetAction((parseResult, cancellationToken) => ChecksumVerifier.RunAsync(
             parseResult.GetValue(sums) ?? [],
-            checking.Read(parseResult, parseResult.GetResult(algorithm) is { Implicit: false } ? parseResult.GetValue(algorithm) : null, parseResult.GetValue(progress.Quiet)),
+            checking.Read(parseResult, parseResult.GetResult(algorithm) is { Implicit: false } ? parseResult.GetValue(algorithm) : null, progress.Quiet),
             parseResult.InvocationConfiguration.Output,
             parseResult.InvocationConfiguration.Error,
             progress.Read(parseResult),

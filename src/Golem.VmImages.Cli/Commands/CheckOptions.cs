@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Golem.VmImages.Cli.Checksums;
 
 namespace Golem.VmImages.Cli.Commands;
@@ -27,11 +28,27 @@ internal sealed class CheckOptions
     /// <summary>The name of the first of these options given, or null.</summary>
     public string? FirstGiven(ParseResult parseResult) => All.FirstOrDefault(parseResult.GetValue)?.Name;
 
-    public ChecksumCheckOptions Read(ParseResult parseResult, int? bitLength, bool quiet) => new(
-        bitLength,
-        quiet,
-        parseResult.GetValue(Status),
-        parseResult.GetValue(Strict),
-        parseResult.GetValue(IgnoreMissing),
-        parseResult.GetValue(Warn));
+    /// <summary>
+    /// The check's options. Of <c>--status</c>, <c>--warn</c> and <c>--quiet</c> the last one given wins, as in
+    /// coreutils (each turns the other two off).
+    /// </summary>
+    public ChecksumCheckOptions Read(ParseResult parseResult, int? bitLength, Option<bool> quiet)
+    {
+        Option<bool>? last = null;
+        foreach (var token in parseResult.Tokens)
+        {
+            if (token.Type == TokenType.Option && new[] { Status, Warn, quiet }.FirstOrDefault(o => o.Name == token.Value || o.Aliases.Contains(token.Value)) is { } option)
+            {
+                last = option;
+            }
+        }
+
+        return new(
+            bitLength,
+            last == quiet,
+            last == Status,
+            parseResult.GetValue(Strict),
+            parseResult.GetValue(IgnoreMissing),
+            last == Warn);
+    }
 }

@@ -41,7 +41,7 @@ internal static class HashCommand
                 }
 
                 var bits = parseResult.GetResult(algorithm) is { Implicit: false } ? parseResult.GetValue(algorithm) : (int?)null;
-                return await ChecksumVerifier.RunAsync(names, checking.Read(parseResult, bits, parseResult.GetValue(progress.Quiet)), output, error, settings, cancellationToken).ConfigureAwait(false);
+                return await ChecksumVerifier.RunAsync(names, checking.Read(parseResult, bits, progress.Quiet), output, error, settings, cancellationToken).ConfigureAwait(false);
             }
 
             if (checking.FirstGiven(parseResult) is { } onlyForCheck)
