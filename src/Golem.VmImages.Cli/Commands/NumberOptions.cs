@@ -11,8 +11,7 @@ namespace Golem.VmImages.Cli.Commands;
 internal static class NumberOptions
 {
     /// <summary>Rejects values below <paramref name="minimum"/> (and, for floating point, NaN and infinities).</summary>
-    public static T AtLeast<T, TValue>(this T option, TValue minimum)
-        where T : Option<TValue>
+    public static Option<TValue> AtLeast<TValue>(this Option<TValue> option, TValue minimum)
         where TValue : INumber<TValue>
     {
         option.Validators.Add(result =>
@@ -26,15 +25,30 @@ internal static class NumberOptions
         return option;
     }
 
-    /// <summary>The same for an optional value: no value is accepted.</summary>
-    public static Option<TValue?> AtLeastIfGiven<TValue>(this Option<TValue?> option, TValue minimum)
+    /// <summary>Rejects values of zero or less (and, for floating point, NaN and infinities).</summary>
+    public static Option<TValue> Positive<TValue>(this Option<TValue> option)
+        where TValue : INumber<TValue>
+    {
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<TValue>();
+            if (TValue.IsNaN(value) || TValue.IsInfinity(value) || value <= TValue.Zero)
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; expected a positive finite number."));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The same as <see cref="Positive{TValue}(Option{TValue})"/> for an optional value: no value is accepted.</summary>
+    public static Option<TValue?> PositiveIfGiven<TValue>(this Option<TValue?> option)
         where TValue : struct, INumber<TValue>
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<TValue?>() is { } value && (TValue.IsNaN(value) || TValue.IsInfinity(value) || value < minimum))
+            if (result.GetValueOrDefault<TValue?>() is { } value && value <= TValue.Zero)
             {
-                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; expected a finite number of at least {minimum}."));
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; expected a positive number."));
             }
         });
         return option;
