@@ -27,7 +27,10 @@ internal static class ErrorText
     {
         FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
         UnauthorizedAccessException => "Permission denied",
-        ArgumentException { ParamName: { } name } argument => argument.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal),
+        ArgumentException { ParamName: { } name } argument => FirstLine(argument.Message).Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal),
         _ => exception.Message,
     };
+
+    /// <summary>The first line: .NET adds an "Actual value was ..." line to an out-of-range message.</summary>
+    private static string FirstLine(string message) => message.IndexOf('\n', StringComparison.Ordinal) is var end and >= 0 ? message[..end] : message;
 }

@@ -72,7 +72,7 @@ internal static class HashCommand
     {
         var outcomes = new List<FileHashOutcome>(names.Length);
         var label = names.Length == 1 ? "hashing" : $"hashing {names.Length} files";
-        var display = ProgressDisplay.Start(error, label, ParallelFileHasher.TotalFileBytes(names), settings);
+        var display = ProgressDisplay.Start(error, label, ParallelFileHasher.TotalFileBytes(names), settings, cancellationToken);
         await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(names, names.Select(_ => bitLength).ToList(), display, cancellationToken).ConfigureAwait(false))
         {
             outcomes.Add(outcome);

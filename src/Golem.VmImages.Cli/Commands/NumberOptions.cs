@@ -16,7 +16,11 @@ internal static class NumberOptions
     {
         option.Validators.Add(result =>
         {
-            var value = result.GetValueOrDefault<TValue>();
+            if (!TryGetValue(result, out TValue value))
+            {
+                return;
+            }
+
             if (TValue.IsNaN(value) || TValue.IsInfinity(value) || value < minimum)
             {
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; expected a finite number of at least {minimum}."));
@@ -31,7 +35,11 @@ internal static class NumberOptions
     {
         option.Validators.Add(result =>
         {
-            var value = result.GetValueOrDefault<TValue>();
+            if (!TryGetValue(result, out TValue value))
+            {
+                return;
+            }
+
             if (TValue.IsNaN(value) || TValue.IsInfinity(value) || value <= TValue.Zero)
             {
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; expected a positive finite number."));
@@ -46,7 +54,7 @@ internal static class NumberOptions
     {
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<TValue?>() is { } value && value <= TValue.Zero)
+            if (TryGetValue(result, out TValue? given) && given is { } value && value <= TValue.Zero)
             {
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; expected a positive number."));
             }
@@ -89,4 +97,19 @@ internal static class NumberOptions
             return null;
         },
     };
+
+    /// <summary>The option's value, or false when it could not be converted (the parser reports that error itself).</summary>
+    private static bool TryGetValue<TValue>(System.CommandLine.Parsing.OptionResult result, out TValue value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<TValue>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
+    }
 }

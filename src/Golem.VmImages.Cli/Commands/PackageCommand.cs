@@ -77,7 +77,7 @@ internal static class PackageCommand
             ImagePackage package;
             try
             {
-                var display = ProgressDisplay.Start(error, "hashing", new FileInfo(path).Length, progress.Read(parseResult));
+                var display = ProgressDisplay.Start(error, "hashing", new FileInfo(path).Length, progress.Read(parseResult), cancellationToken);
                 await using (display.ConfigureAwait(false))
                 {
                     package = await ImagePackage.FromFileAsync(path, imageUrl, display.ForFile(), cancellationToken).ConfigureAwait(false);

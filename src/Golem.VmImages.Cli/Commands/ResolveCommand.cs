@@ -89,7 +89,7 @@ internal static class ResolveCommand
                 await parseResult.InvocationConfiguration.Output.WriteAsync(text.ToString()).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
-            catch (ImageRegistryException ex)
+            catch (ImageRegistryException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 await error.WriteLineAsync($"gvmi resolve: {TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
                 return ex switch

@@ -14,6 +14,9 @@ namespace Golem.VmImages.Cli.Invocation;
 /// </summary>
 internal static class CliInvocation
 {
+    /// <summary>How long a command may take to wind down after Ctrl-C before gvmi exits without it.</summary>
+    private static readonly TimeSpan InterruptGracePeriod = TimeSpan.FromSeconds(2);
+
     /// <summary>The name every message starts with.</summary>
     public const string ToolName = "gvmi";
 
@@ -32,7 +35,7 @@ internal static class CliInvocation
         // Response files (@FILE) are off: `gvmi hash @notes` hashes the file '@notes', as sha3sum would.
         var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var commandName = NameOf(parseResult.CommandResult);
-        var problem = FirstError(parseResult) ?? StrayOptions.Find(parseResult);
+        var problem = StrayOptions.Find(parseResult) ?? FirstError(parseResult);
         if (problem is not null && parseResult.Action is not HelpAction)
         {
             await stderr.WriteLineAsync($"{commandName}: {TerminalText.Escape(problem)}").ConfigureAwait(false);
@@ -49,10 +52,19 @@ internal static class CliInvocation
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = null,
         };
+        var invocation = parseResult.InvokeAsync(configuration, interrupt.Token);
+        if (!await FinishesUnlessInterruptedAsync(invocation, interrupt.Token).ConfigureAwait(false))
+        {
+            // A command blocked in a read that cannot be cancelled (a terminal or pipe on standard input) must not
+            // keep the user waiting after Ctrl-C.
+            await stderr.WriteLineAsync($"{commandName}: interrupted").ConfigureAwait(false);
+            return ExitCodes.Canceled;
+        }
+
         int exitCode;
         try
         {
-            exitCode = await parseResult.InvokeAsync(configuration, interrupt.Token).ConfigureAwait(false);
+            exitCode = await invocation.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
@@ -95,6 +107,24 @@ internal static class CliInvocation
 
         names.Reverse();
         return string.Join(' ', names);
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="invocation"/>; once <paramref name="interrupt"/> fires, waits at most
+    /// <see cref="InterruptGracePeriod"/> more (time for a command to say what it kept). False when it did not finish.
+    /// </summary>
+    private static async Task<bool> FinishesUnlessInterruptedAsync(Task<int> invocation, CancellationToken interrupt)
+    {
+        var interrupted = new TaskCompletionSource();
+        using (interrupt.Register(interrupted.SetResult))
+        {
+            if (await Task.WhenAny(invocation, interrupted.Task).ConfigureAwait(false) == invocation)
+            {
+                return true;
+            }
+        }
+
+        return await Task.WhenAny(invocation, Task.Delay(InterruptGracePeriod, CancellationToken.None)).ConfigureAwait(false) == invocation;
     }
 
     /// <summary>The parse error to show: an unrecognized word first (it is what the user mistyped), else the first.</summary>

@@ -21,13 +21,15 @@ internal sealed class ProgressDisplay : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly Task? _loop;
+    private readonly CancellationTokenRegistration _stopRegistration;
     private string _label;
     private long _total;
     private long _done;
     private bool _drawn;
 
-    private ProgressDisplay(TextWriter error, string label, long total, ProgressSettings settings)
+    private ProgressDisplay(TextWriter error, string label, long total, ProgressSettings settings, CancellationToken cancellationToken)
     {
+        _stopRegistration = cancellationToken.Register(_stop.Cancel);
         _error = error;
         _label = label;
         _total = total;
@@ -43,10 +45,14 @@ internal sealed class ProgressDisplay : IAsyncDisposable
     }
 
     /// <summary>Starts a display for work of <paramref name="totalBytes"/> bytes (negative when unknown), drawn in <see cref="ProgressMode.Auto"/>.</summary>
-    public static ProgressDisplay Start(TextWriter error, string label, long totalBytes) => new(error, label, totalBytes, ProgressSettings.Default);
+    public static ProgressDisplay Start(TextWriter error, string label, long totalBytes) => new(error, label, totalBytes, ProgressSettings.Default, CancellationToken.None);
 
-    /// <summary>Starts a display for work of <paramref name="totalBytes"/> bytes (negative when unknown).</summary>
-    public static ProgressDisplay Start(TextWriter error, string label, long totalBytes, ProgressSettings settings) => new(error, label, totalBytes, settings);
+    /// <summary>
+    /// Starts a display for work of <paramref name="totalBytes"/> bytes (negative when unknown); it stops drawing and
+    /// erases its line once <paramref name="cancellationToken"/> is canceled (Ctrl-C).
+    /// </summary>
+    public static ProgressDisplay Start(TextWriter error, string label, long totalBytes, ProgressSettings settings, CancellationToken cancellationToken = default) =>
+        new(error, label, totalBytes, settings, cancellationToken);
 
     /// <summary>Whether the display draws at all.</summary>
     public bool IsDrawing => _loop is not null;
@@ -79,6 +85,7 @@ internal sealed class ProgressDisplay : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopRegistration.DisposeAsync().ConfigureAwait(false);
         if (_loop is not null)
         {
             await _stop.CancelAsync().ConfigureAwait(false);
@@ -147,6 +154,11 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+
+        lock (_gate)
+        {
+            Erase();
         }
     }
 
