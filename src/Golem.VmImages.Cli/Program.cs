@@ -12,6 +12,7 @@ var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch
     ServeCommand.Create(),
     FetchCommand.Create(),
     CacheCommand.Create(),
+    PushCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -12,4 +12,10 @@ internal static class ErrorText
         string.Format(CultureInfo.InvariantCulture, "'{0}' is not an image hash: {1}", text, reason);
 
     public static string TagAndHash => "Neither or both of --tag and --hash were given; expected exactly one of them.";
+
+    public static string PushNoUser =>
+        "A tagged push needs a registry user name; expected --user or the REGISTRY_USER environment variable.";
+
+    public static string PushNoToken =>
+        "A tagged push needs a personal access token; expected --token-file FILE (or - for standard input) or the REGISTRY_TOKEN environment variable.";
 }

@@ -266,7 +266,7 @@ public sealed class HttpImageRegistry : IImageRegistry
         return builder.ToString().Trim();
     }
 
-    private static ImageRegistryOptions Snapshot(ImageRegistryOptions options)
+    internal static ImageRegistryOptions Snapshot(ImageRegistryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var copy = new ImageRegistryOptions
