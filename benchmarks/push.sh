@@ -40,7 +40,7 @@ start_registry() {
   local port
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   mkfifo "$work/registry.in"
-  dotnet "$host" "$port" < "$work/registry.in" > "$work/registry.out" 2>> "$work/registry.err" &
+  /usr/bin/time -v -o "$work/registry-time.txt" dotnet "$host" "$port" < "$work/registry.in" > "$work/registry.out" 2>> "$work/registry.err" &
   registry_pid=$!
   exec 3> "$work/registry.in"
   rm -f "$work/registry.in"
@@ -51,18 +51,24 @@ start_registry() {
   registry_url="$(head -n 1 "$work/registry.out")"
 }
 
+cpu_seconds() { # user + system seconds from a /usr/bin/time -v report
+  awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$1"
+}
+
 measure() { # key, name, command...
   local key="$1" name="$2"; shift 2
   local load
   load="$(cut -d' ' -f1 /proc/loadavg)"
   /usr/bin/time -v "$@" > "$work/$key.stdout" 2> "$work/time.txt"
-  local wall rss secs
+  local wall rss secs cpu
   wall="$(grep 'Elapsed (wall clock)' "$work/time.txt" | awk '{print $NF}')"
+  cpu="$(cpu_seconds "$work/time.txt")"
   rss="$(grep 'Maximum resident set size' "$work/time.txt" | awk '{print $NF}')"
   secs="$(echo "$wall" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }')"
   echo "$secs" > "$work/$key.s"
-  printf '| %s | %s | %s | %d | %s |\n' "$name" "$secs" "$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.0f", b / 1048576 / s }')" "$((rss / 1024))" "$load" >> "$work/rows.md"
-  echo "$name: ${secs} s, peak RSS $((rss / 1024)) MiB, load before $load" >&2
+  echo "$cpu" > "$work/$key.cpu"
+  printf '| %s | %s | %s | %s | %d | %s |\n' "$name" "$secs" "$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.0f", b / 1048576 / s }')" "$cpu" "$((rss / 1024))" "$load" >> "$work/rows.md"
+  echo "$name: ${secs} s, CPU ${cpu} s, peak RSS $((rss / 1024)) MiB, load before $load" >&2
 }
 
 cat "$work/image.gvmi" > /dev/null # into the page cache: both commands read a warm file
@@ -71,6 +77,8 @@ for round in $(seq 1 "$rounds"); do
   start_registry
   measure "push$round" "gvmi push (every chunk sent), round $round" dotnet "$gvmi" push "$work/image.gvmi" --registry "$registry_url" --json
   stop_registry
+  registry_cpu="$(cpu_seconds "$work/registry-time.txt")"
+  printf '| fake registry during the push, round %s | | | %s | %d | |\n' "$round" "$registry_cpu" "$(( $(awk -F': ' '/Maximum resident/ { print $2 }' "$work/registry-time.txt") / 1024 ))" >> "$work/rows.md"
   python3 - "$work/push$round.stdout" "$(cut -d' ' -f1 "$work/hash$round.stdout")" <<'PY'
 import json, sys
 result = json.load(open(sys.argv[1]))
@@ -78,7 +86,8 @@ assert result["imageHash"] == sys.argv[2], "push and hash disagree"
 assert result["chunksUploaded"] == result["chunks"], "not every chunk was sent"
 PY
   awk -v r="$round" -v h="$(cat "$work/hash$round.s")" -v p="$(cat "$work/push$round.s")" \
-    'BEGIN { printf "- Round %s: push / hash = %.2fx\n", r, p / h }' >> "$work/ratios.md"
+    -v hc="$(cat "$work/hash$round.cpu")" -v pc="$(cat "$work/push$round.cpu")" -v rc="$registry_cpu" \
+    'BEGIN { printf "- Round %s: wall time push / hash = %.2fx; CPU time push / hash = %.2fx, push + registry / hash = %.2fx\n", r, p / h, pc / hc, (pc + rc) / hc }' >> "$work/ratios.md"
 done
 
 cpu="$(lscpu | awk -F: '/^Model name/ { gsub(/^ +/, "", $2); print $2 }')"
@@ -90,8 +99,8 @@ cpu="$(lscpu | awk -F: '/^Model name/ { gsub(/^ +/, "", $2); print $2 }')"
   echo "- Code: commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown); gvmi push with its defaults (chunk size by gvmkit-build's table, 4 parallel uploads)"
   echo "- Load: the 1-minute load average before each row is in the table (the machine is shared)"
   echo
-  echo "| Command | Wall time (s) | MiB/s | Peak RSS (MiB) | 1-min load before |"
-  echo "|---|---|---|---|---|"
+  echo "| Command | Wall time (s) | MiB/s | CPU user+sys (s) | Peak RSS (MiB) | 1-min load before |"
+  echo "|---|---|---|---|---|---|"
   cat "$work/rows.md"
   echo
   cat "$work/ratios.md"

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 
 namespace Golem.VmImages.Registry;
 
@@ -35,21 +34,6 @@ internal sealed record RegistryReply(HttpStatusCode StatusCode, byte[] Body, Tim
         }
     }
 
-    /// <summary>The start of the body as one line of text (control characters as spaces), at most <see cref="ImageRegistryStatusException.MaxExcerptLength"/> characters.</summary>
-    public string Excerpt()
-    {
-        var text = Encoding.UTF8.GetString(Body, 0, Math.Min(Body.Length, ImageRegistryStatusException.MaxExcerptLength * 4));
-        var builder = new StringBuilder(Math.Min(text.Length, ImageRegistryStatusException.MaxExcerptLength));
-        foreach (var c in text)
-        {
-            if (builder.Length == ImageRegistryStatusException.MaxExcerptLength)
-            {
-                break;
-            }
-
-            builder.Append(char.IsControl(c) ? ' ' : c);
-        }
-
-        return builder.ToString().Trim();
-    }
+    /// <summary>The start of the body as one line of text, as the registry's other errors quote it.</summary>
+    public string Excerpt() => HttpImageRegistry.Excerpt(Body);
 }
