@@ -191,5 +191,34 @@ public sealed class PushCommandTests
         Assert.That(error, Does.Contain("did not report image").And.Contain("Run the push again to resume"));
     }
 
+    [Test]
+    public async Task Push_Cancelled_ExitsCleanlyAndTheSameCommandResumes()
+    {
+        _registry.PollsBeforeFull = int.MaxValue;
+        string[] args = ["push", _image, "--registry", _registry.BaseAddress.AbsoluteUri, "--chunk-size", "131072", "--wait", "600"];
+        var root = new System.CommandLine.RootCommand { PushCommand.Create() };
+        using var error = new StringWriter();
+        using var cancel = new CancellationTokenSource();
+        var run = root.Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = TextWriter.Null, Error = error }, cancel.Token);
+        while (_registry.ChunksAccepted.Count < 5 && !run.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        await cancel.CancelAsync();
+        var exitCode = await run;
+        _registry.PollsBeforeFull = 0;
+        var (again, output, againError) = await Run(args);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(exitCode, Is.EqualTo(ExitCodes.Canceled));
+            Assert.That(error.ToString(), Does.Contain("cancelled; the registry keeps the chunks it stored, so the same command resumes"));
+            Assert.That(again, Is.EqualTo(ExitCodes.Success), againError);
+            Assert.That(output, Does.Contain("0 uploaded now"));
+            Assert.That(_registry.ChunkRequestCount, Is.EqualTo(5));
+        });
+    }
+
     private static Task<(int ExitCode, string Output, string Error)> Run(params string[] args) => CliRunner.RunAsync(PushCommand.Create(), args);
 }
