@@ -24,6 +24,9 @@ internal static class ExitCodes
     /// <summary>The image is larger than <c>--max-size</c>.</summary>
     public const int TooLarge = 6;
 
+    /// <summary><c>gvmi push</c>: the registry refused the credentials or the tag (401 or 403).</summary>
+    public const int Unauthorized = 7;
+
     /// <summary>Interrupted by the user (128 + SIGINT).</summary>
     public const int Canceled = 130;
 
@@ -37,6 +40,7 @@ internal static class ExitCodes
         (NotFound, "not found (404/410, missing file, unknown image)"),
         (Network, "network or disk failure, after retries"),
         (TooLarge, "larger than --max-size"),
+        (Unauthorized, "the registry refused the credentials or the tag (401/403)"),
         (Canceled, "interrupted (Ctrl-C)"),
     ];
 }

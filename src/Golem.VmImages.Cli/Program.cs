@@ -14,6 +14,7 @@ var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch
     FetchCommand.Create(),
     CacheCommand.Create(),
     CompletionCommand.Create(),
+    PushCommand.Create(),
 };
 
 return await CliInvocation.RunAsync(root, args).ConfigureAwait(false);

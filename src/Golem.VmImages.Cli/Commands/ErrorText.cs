@@ -33,4 +33,10 @@ internal static class ErrorText
 
     /// <summary>The first line: .NET adds an "Actual value was ..." line to an out-of-range message.</summary>
     private static string FirstLine(string message) => message.IndexOf('\n', StringComparison.Ordinal) is var end and >= 0 ? message[..end] : message;
+
+    public static string PushNoUser =>
+        "A tagged push needs a registry user name; expected --user or the REGISTRY_USER environment variable.";
+
+    public static string PushNoToken =>
+        "A tagged push needs a personal access token; expected --token-file FILE (or - for standard input) or the REGISTRY_TOKEN environment variable.";
 }

@@ -12,7 +12,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class GolemVmImagesServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the <see cref="IImageFetcher"/>, its <see cref="ImageCache"/>, the <see cref="IImageRegistry"/> client
+    /// Registers the <see cref="IImageFetcher"/>, its <see cref="ImageCache"/>, the <see cref="IImageRegistry"/> client,
+    /// the <see cref="ImagePusher"/> (named client <see cref="ImagePusher.HttpClientName"/>, which follows no redirects; <see cref="ImagePusherOptions"/> validated at start-up)
     /// and their named <see cref="HttpClient"/>s: <see cref="ImageFetcher.HttpClientName"/> (no automatic decompression
     /// or redirects, <c>Accept-Encoding: identity</c>, no whole-request timeout: the fetcher's stall timer and overall
     /// deadline bound the body) and <see cref="HttpImageRegistry.HttpClientName"/> (each attempt bounded by
@@ -73,6 +74,17 @@ public static class GolemVmImagesServiceCollectionExtensions
         // 100-second default would cut a longer configured attempt short with a different error.
         services.AddHttpClient(HttpImageRegistry.HttpClientName, client => GolemUserAgent.Apply(client).Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<IImageRegistry, HttpImageRegistry>();
+
+        // The pusher sends the access token in request bodies: its client never follows a redirect.
+        services.AddOptionsWithValidateOnStart<ImagePusherOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ImagePusherOptions>, ImagePusherOptionsValidator>());
+        services.AddHttpClient(ImagePusher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.TryAddSingleton(sp => new ImagePusher(
+            sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<IOptions<ImageRegistryOptions>>(),
+            sp.GetRequiredService<IOptions<ImagePusherOptions>>(),
+            sp.GetService<TimeProvider>()));
         return builder;
     }
 }
