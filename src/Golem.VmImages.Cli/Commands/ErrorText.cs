@@ -16,6 +16,9 @@ internal static class ErrorText
     public static string OutputExists(string option, string path) =>
         string.Format(CultureInfo.InvariantCulture, "{0} '{1}' already exists; remove it first or name another file.", option, path);
 
+    public static string OutputIsDirectory(string option, string path) =>
+        string.Format(CultureInfo.InvariantCulture, "{0} '{1}' is a directory; expected a file path.", option, path);
+
     public static string ExclusiveOptions(string first, string second) =>
         string.Format(CultureInfo.InvariantCulture, "{0} and {1} cannot be used together; give one of them.", first, second);
 
