@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Golem.VmImages.Cli.Commands;
 
-var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
+var root = new RootCommand("gvmi: build, hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
 {
     HashCommand.Create(),
     CheckCommand.Create(),
@@ -9,6 +9,7 @@ var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch
     InspectCommand.Create(),
     ResolveCommand.Create(),
     WrapCommand.Create(),
+    BuildCommand.Create(),
     ServeCommand.Create(),
     FetchCommand.Create(),
     CacheCommand.Create(),

@@ -1,0 +1,76 @@
+using System.IO.Pipes;
+using Golem.VmImages.Gvmi;
+
+namespace Golem.VmImages.Building.Sources;
+
+/// <summary>
+/// A plain root filesystem as the only layer: a tar (uncompressed, gzip or zstd) or a directory. A directory is
+/// streamed as a tar through a pipe (ownership, modes, links and devices come from the files; extended attributes
+/// and hard links of a directory are not read: use a tar to keep them).
+/// </summary>
+internal static class RootFileSystemReader
+{
+    public static SourceImage Open(string source)
+    {
+        Func<Stream> open;
+        long length;
+        if (Directory.Exists(source))
+        {
+            open = () => StreamDirectory(source);
+            length = 0;
+        }
+        else
+        {
+            open = () => new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            length = new FileInfo(source).Length;
+        }
+
+        var layer = new SourceLayer { Index = 0, Name = "the root filesystem " + Path.GetFileName(Path.TrimEndingDirectorySeparator(source)), StoredLength = length, OpenBlob = open };
+        return new SourceImage { Layers = [layer], Config = new GvmiContainerConfig() };
+    }
+
+    private static AnonymousPipeClientStream StreamDirectory(string directory)
+    {
+        var server = new AnonymousPipeServerStream(PipeDirection.Out);
+        var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                using var writer = new System.Formats.Tar.TarWriter(server, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true);
+                var root = Path.GetFullPath(directory);
+
+                // Sorted walk so the same tree always gives the same stream.
+                var pending = new Stack<string>();
+                pending.Push(root);
+                while (pending.Count > 0)
+                {
+                    var current = pending.Pop();
+                    var children = Directory.EnumerateFileSystemEntries(current).Order(StringComparer.Ordinal).ToList();
+                    foreach (var child in children)
+                    {
+                        var relative = Path.GetRelativePath(root, child).Replace(Path.DirectorySeparatorChar, '/');
+                        writer.WriteEntry(child, relative);
+                    }
+
+                    foreach (var child in Enumerable.Reverse(children))
+                    {
+                        if (Directory.Exists(child) && !new FileInfo(child).Attributes.HasFlag(FileAttributes.ReparsePoint))
+                        {
+                            pending.Push(child);
+                        }
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The reader stopped early (it failed or was cancelled) and closed its end.
+            }
+            finally
+            {
+                server.Dispose();
+            }
+        });
+        return client;
+    }
+}
