@@ -17,7 +17,7 @@ internal static class BuildCommand
         var rootfs = new Option<bool>("--rootfs") { Description = "SOURCE is a plain root filesystem (tar, tar.gz, tar.zst or directory); the run configuration comes from the flags." };
         var reference = new Option<string>("--ref") { Description = "The image to build when SOURCE holds several (a tag or name such as busybox:latest)." };
         var platform = new Option<string>("--platform") { Description = "The platform to build when SOURCE holds several, as os/arch[/variant]; provider VMs run linux/amd64." };
-        var compression = new Option<string>("--compression") { Description = "The squashfs compressor: lzo (default, as gvmkit-build), gzip, lz4 or xz.", DefaultValueFactory = _ => "lzo" };
+        var compression = new Option<string>("--compression") { Description = "The squashfs compressor: lzo (default, as gvmkit-build), gzip, lz4 (with --squashfs-tool sqfstar) or xz.", DefaultValueFactory = _ => "lzo" };
         var level = new Option<int?>("--compression-level") { Description = "The level for gzip or lzo, 1 to 9." };
         var blockSize = new Option<int>("--block-size") { Description = "The squashfs block size in bytes.", DefaultValueFactory = _ => 128 * 1024 };
         var tool = new Option<string>("--squashfs-tool") { Description = "tar2sqfs (default, squashfs-tools-ng), sqfstar (squashfs-tools), or the path of either.", DefaultValueFactory = _ => "tar2sqfs" };

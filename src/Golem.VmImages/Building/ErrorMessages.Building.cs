@@ -66,6 +66,8 @@ internal static partial class ErrorMessages
 
     public static string BuildCompressionLevel(string compression, int level) => Format("The compression level {1} is not valid for {0}; expected 1 to 9 for gzip and lzo (lz4 and xz take no level).", compression, level);
 
+    public static string BuildLz4NeedsSqfstar => "lz4 images written by tar2sqfs 1.2 are rejected by the squashfs-tools reader ('failed to read id table block'); build lz4 with sqfstar (--squashfs-tool sqfstar) or choose lzo, gzip or xz.";
+
     public static string BuildBlockSize(int size) => Format("The block size {0} is not valid; expected a power of two from 4096 to 1048576.", size);
 
     public static string BuildUser(string user) => Format("The user '{0}' is not numeric; expected 'UID:GID' (the provider runtime reads only numbers).", user);

@@ -15,7 +15,7 @@ public sealed class GvmiBuildOptions
     /// <value>The default is <see langword="null"/>: the source must hold one image, and it must be <c>linux/amd64</c> (what provider VMs run).</value>
     public string? Platform { get; set; }
 
-    /// <summary>Gets or sets the squashfs compressor.</summary>
+    /// <summary>Gets or sets the squashfs compressor (<see cref="SquashfsCompression.Lz4"/> needs <see cref="SquashfsTool.Sqfstar"/>).</summary>
     /// <value>The default is <see cref="SquashfsCompression.Lzo"/>, as gvmkit-build.</value>
     public SquashfsCompression Compression { get; set; } = SquashfsCompression.Lzo;
 
@@ -89,6 +89,11 @@ public sealed class GvmiBuildOptions
         if (CompressionLevel is { } level && (level is < 1 or > 9 || Compression is SquashfsCompression.Lz4 or SquashfsCompression.Xz))
         {
             throw new ArgumentException(ErrorMessages.BuildCompressionLevel(Compression.ToString().ToLowerInvariant(), level), nameof(CompressionLevel));
+        }
+
+        if (Compression == SquashfsCompression.Lz4 && Tool == SquashfsTool.Tar2Sqfs)
+        {
+            throw new ArgumentException(ErrorMessages.BuildLz4NeedsSqfstar, nameof(Compression));
         }
 
         if (BlockSize is < 4096 or > 1 << 20 || (BlockSize & (BlockSize - 1)) != 0)
