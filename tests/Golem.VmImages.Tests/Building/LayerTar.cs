@@ -18,6 +18,12 @@ public sealed class LayerTar
         return this;
     }
 
+    public LayerTar FileBytes(string path, byte[] content, int mode = 0x1ED)
+    {
+        _writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, path) { DataStream = new MemoryStream(content), Mode = (UnixFileMode)mode, ModificationTime = new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero) });
+        return this;
+    }
+
     public LayerTar Directory(string path, int mode = 0x1ED, int uid = 0, int gid = 0)
     {
         _writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, path) { Mode = (UnixFileMode)mode, Uid = uid, Gid = gid, ModificationTime = new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero) });
