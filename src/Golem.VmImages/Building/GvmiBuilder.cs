@@ -227,7 +227,7 @@ public static class GvmiBuilder
         catch (InvalidDataException ex)
         {
             var last = entries.Count > 0 ? LayerMerger.Display(entries[^1].Path) : null;
-            throw new ImageBuildException(ErrorMessages.BuildLayerTar(layer.Name, last, ex.Message), ex) { };
+            throw new ImageBuildException(ErrorMessages.BuildLayerTar(layer.Name, last, ex.Message), layer.Index, last);
         }
     }
 

@@ -86,6 +86,25 @@ public sealed class BuildBehaviourTests : BuildTestBase
     }
 
     [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task DirectoryRootFileSystem_IsStreamedWithOwnersModesAndLinks()
+    {
+        var root = Directory.CreateDirectory(Path.Combine(Scratch, "root")).FullName;
+        Directory.CreateDirectory(Path.Combine(root, "bin"));
+        await File.WriteAllTextAsync(Path.Combine(root, "bin", "tool"), "#!/bin/sh\n");
+        File.SetUnixFileMode(Path.Combine(root, "bin", "tool"), (UnixFileMode)0x1ED);
+        File.CreateSymbolicLink(Path.Combine(root, "bin", "alias"), "tool");
+        var output = Path.Combine(Scratch, "dir.gvmi");
+
+        await GvmiBuilder.BuildAsync(root, output, new GvmiBuildOptions { SourceFormat = GvmiSourceFormat.RootFileSystem });
+
+        var content = ImageContent.Read(output);
+        Assert.That((content["bin/tool"].Content, content["bin/tool"].Mode), Is.EqualTo(("#!/bin/sh\n", 0x1ED)));
+        Assert.That(content["bin/alias"].LinkName, Is.EqualTo("tool"));
+        Assert.That(content["proc"].Type, Is.EqualTo(System.Formats.Tar.TarEntryType.Directory));
+    }
+
+    [Test]
     public async Task ExistingOutput_IsKeptWithoutOverwrite_AndReplacedWithIt()
     {
         var layout = TestImage.WriteLayout(Path.Combine(Scratch, "layout"), [Layer()]);

@@ -35,9 +35,9 @@ internal static class RootFileSystemReader
         var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
         _ = Task.Run(() =>
         {
+            var writer = new System.Formats.Tar.TarWriter(server, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true);
             try
             {
-                using var writer = new System.Formats.Tar.TarWriter(server, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true);
                 var root = Path.GetFullPath(directory);
 
                 // Sorted walk so the same tree always gives the same stream.
@@ -61,10 +61,27 @@ internal static class RootFileSystemReader
                         }
                     }
                 }
+
+                writer.Dispose(); // the end-of-archive marker: only a complete walk gets one
             }
-            catch (IOException)
+            catch (IOException ex) when (!server.IsConnected || ex is EndOfStreamException)
             {
                 // The reader stopped early (it failed or was cancelled) and closed its end.
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A file could not be read: end the stream with a block that is not a tar header, so the build fails
+                // instead of taking a shorter archive for the whole tree.
+                var block = new byte[512];
+                System.Text.Encoding.ASCII.GetBytes(ex.Message[..Math.Min(ex.Message.Length, 500)]).CopyTo(block, 0);
+                block[511] = 0xFF;
+                try
+                {
+                    server.Write(block);
+                }
+                catch (IOException)
+                {
+                }
             }
             finally
             {
