@@ -93,7 +93,7 @@ internal static class BuildCommand
             }
             catch (Exception ex) when (ex is ImageBuildException or ArgumentException or IOException or UnauthorizedAccessException)
             {
-                await error.WriteLineAsync($"gvmi build: {ex.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"gvmi build: {ErrorText.Describe(ex)}").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
         });
