@@ -5,7 +5,8 @@
 # beside it for reference. Every case runs once per round, rounds interleave the cases, and each median and ratio
 # printed comes from this one run. See benchmarks/README.md.
 #
-# Usage: benchmarks/compare.sh [ROUNDS]   (default 5; set KEEP_FILES=1 to keep the temp dir)
+# Usage: benchmarks/compare.sh [ROUNDS]   (default 5; set KEEP_FILES=1 to keep the temp dir, GVMI_NATIVE and GVMI_JIT
+# to use builds published beforehand with the two `dotnet publish` commands below)
 set -euo pipefail
 
 rounds="${1:-5}"
@@ -28,12 +29,14 @@ lscpu | grep -E '^(Model name|CPU family|Model|CPU\(s\)|Flags)' | sed -E 's/^(Fl
 echo "dotnet $(dotnet --version); $(openssl version)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# GVMI_NATIVE / GVMI_JIT: folders already published the same way (to keep the two Native AOT compiles out of a quiet window).
+native="${GVMI_NATIVE:-$work/native}" jitdir="${GVMI_JIT:-$work/jit}"
 echo "== publishing gvmi (Release): Native AOT for linux-x64, and framework-dependent for reference"
-dotnet publish "$repo/src/Golem.VmImages.Cli" -c Release -r linux-x64 -o "$work/native" --nologo -v quiet >/dev/null
-dotnet publish "$repo/src/Golem.VmImages.Cli" -c Release -p:PublishAot=false -o "$work/jit" --nologo -v quiet >/dev/null
-gvmi="$work/native/gvmi"
-jit="$work/jit/gvmi"
-test -x "$work/native/gvmi-avx512"
+[[ -n "${GVMI_NATIVE:-}" ]] || dotnet publish "$repo/src/Golem.VmImages.Cli" -c Release -r linux-x64 -o "$native" --nologo -v quiet >/dev/null
+[[ -n "${GVMI_JIT:-}" ]] || dotnet publish "$repo/src/Golem.VmImages.Cli" -c Release -p:PublishAot=false -o "$jitdir" --nologo -v quiet >/dev/null
+gvmi="$native/gvmi"
+jit="$jitdir/gvmi"
+test -x "$native/gvmi-avx512"
 
 echo "== generating random files in $work"
 head -c 1G /dev/urandom >"$work/a-1GiB.bin"

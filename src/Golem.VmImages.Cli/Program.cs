@@ -1,10 +1,11 @@
 using System.CommandLine;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Cli.Hosting;
+using Golem.VmImages.Cli.Invocation;
 
 Avx512Image.ExecIfSupported(args);
 
-var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
+var root = new RootCommand("gvmi: build, hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
 {
     HashCommand.Create(),
     CheckCommand.Create(),
@@ -12,9 +13,12 @@ var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch
     InspectCommand.Create(),
     ResolveCommand.Create(),
     WrapCommand.Create(),
+    BuildCommand.Create(),
     ServeCommand.Create(),
     FetchCommand.Create(),
     CacheCommand.Create(),
+    CompletionCommand.Create(),
+    PushCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+return await CliInvocation.RunAsync(root, args).ConfigureAwait(false);
