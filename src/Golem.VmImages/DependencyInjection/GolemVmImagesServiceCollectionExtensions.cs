@@ -45,7 +45,7 @@ public static class GolemVmImagesServiceCollectionExtensions
                 client.DefaultRequestHeaders.AcceptEncoding.ParseAdd("identity");
             })
             .ConfigurePrimaryHttpMessageHandler(ImageFetcher.CreateHttpHandler);
-        services.TryAddSingleton(sp => new ImageCache(sp.GetRequiredService<IOptions<ImageFetcherOptions>>().Value.CacheDirectory));
+        services.TryAddSingleton(sp => new ImageCache(sp.GetRequiredService<IOptions<ImageFetcherOptions>>().Value.CacheDirectory, sp.GetService<TimeProvider>()));
         services.TryAddSingleton<ImageFetcher>(sp =>
         {
             var factory = sp.GetRequiredService<IHttpClientFactory>();
