@@ -82,7 +82,7 @@ public sealed class ImageFetcher : IImageFetcher, IDisposable
         _options = options;
         if (httpClientFactory is null)
         {
-            _ownedClient = new HttpClient(CreateHttpHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+            _ownedClient = Http.GolemUserAgent.Apply(new HttpClient(CreateHttpHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan });
             var owned = _ownedClient;
             httpClientFactory = () => owned;
         }
