@@ -12,20 +12,21 @@ public sealed class ImagePusherOptionsValidator : IValidateOptions<ImagePusherOp
     {
         ArgumentNullException.ThrowIfNull(options);
         var annotations = Annotations.Validate(name, options);
-        List<string> failures = [];
-        if (!annotations.Failed)
+        if (annotations.Failed)
         {
-            try
-            {
-                options.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                failures.Add(ex.Message);
-            }
+            return annotations;
         }
 
-        return OptionsValidation.Combine(annotations, failures);
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
+        }
+
+        return ValidateOptionsResult.Success;
     }
 }
 
