@@ -74,6 +74,9 @@ internal sealed class ImageServer : IAsyncDisposable
 
         builder.WebHost.ConfigureKestrel(kestrel => ConfigureKestrel(kestrel, options, endpoints, port, certificate));
         builder.Logging.AddProvider(new ServeErrorLogger(errors));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter<ServeErrorLogger>("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Debug);
+        builder.Logging.AddFilter<ServeErrorLogger>("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         var app = builder.Build();
         var handler = new RequestHandler(catalog, new AccessLog(options.Quiet ? null : TextWriter.Synchronized(accessLog), options.TimeProvider), errors);

@@ -136,7 +136,8 @@ internal sealed class ServedImageCatalog : IDisposable
                 await HashAsync(toHash, next, cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var (name, image) in next)
+            // The start-up listing names the first set; after that, every change is reported.
+            foreach (var (name, image) in Interlocked.Read(ref _generation) == 0 ? [] : next)
             {
                 if (!current.TryGetValue(name, out var before))
                 {

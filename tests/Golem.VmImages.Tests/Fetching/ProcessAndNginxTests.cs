@@ -14,7 +14,7 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
     /// The CLI from its own build output: the copy next to the tests lacks the library's Microsoft.Extensions
     /// assemblies, which the test project takes from the ASP.NET Core shared framework instead.
     /// </summary>
-    private static string Gvmi
+    internal static string Gvmi
     {
         get
         {

@@ -51,6 +51,17 @@ internal sealed class ServeHarness : IAsyncDisposable
         return await reader.ReadToEndAsync(timeout.Token);
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing after 30 s.</summary>
+    public static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the condition did not become true within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
