@@ -51,13 +51,13 @@ internal sealed class ServeHarness : IAsyncDisposable
         return await reader.ReadToEndAsync(timeout.Token);
     }
 
-    /// <summary>Polls <paramref name="condition"/> until it holds, failing after 30 s.</summary>
-    public static async Task WaitForAsync(Func<bool> condition)
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing after <paramref name="timeout"/> (30 s by default).</summary>
+    public static async Task WaitForAsync(Func<bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (!condition())
         {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the condition did not become true within 30 s");
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the condition did not become true in time");
             await Task.Delay(50);
         }
     }
