@@ -43,13 +43,15 @@ internal static class ServeMessages
     public static string LinkOutside(string path, string target) =>
         Format("not serving '{0}': it is a symbolic link to '{1}', outside the served folders.", path, target);
 
-    public static string HashFailed(string path, string error) => Format("cannot hash '{0}': {1}.", path, error);
+    public static string HashFailed(string path, string error) => Format("cannot hash '{0}': {1}.", path, error.TrimEnd('.'));
 
     public static string ChangedWhileHashing(string name) =>
         Format("{0} changed while it was hashed; it is served once it holds still.", name);
 
     public static string SidecarNotWritten(string name, string reason) =>
         Format("could not remember the hash of {0} ({1}); it will be hashed again next time.", name, reason);
+
+    public static string RescanFailed(Exception ex) => Format("rescanning the served files failed: {0} The images already hashed are still served.", Reason(ex));
 
     public static string Hashing(int count) => Format("hashing {0} image(s)...", count);
 

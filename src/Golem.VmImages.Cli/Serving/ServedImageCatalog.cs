@@ -87,7 +87,14 @@ internal sealed class ServedImageCatalog : IDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await RefreshAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    Warn(ex.Message, ServeMessages.RescanFailed(ex));
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
