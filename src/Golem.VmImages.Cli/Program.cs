@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Golem.VmImages.Cli.Commands;
+using Golem.VmImages.Cli.Invocation;
 
 var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
 {
@@ -12,6 +13,7 @@ var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch
     ServeCommand.Create(),
     FetchCommand.Create(),
     CacheCommand.Create(),
+    CompletionCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+return await CliInvocation.RunAsync(root, args).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Golem.VmImages.Fetching;
+using Golem.VmImages.Http;
 using Golem.VmImages.Registry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -43,6 +44,7 @@ public static class GolemVmImagesServiceCollectionExtensions
             {
                 client.Timeout = Timeout.InfiniteTimeSpan;
                 client.DefaultRequestHeaders.AcceptEncoding.ParseAdd("identity");
+                GolemUserAgent.Apply(client);
             })
             .ConfigurePrimaryHttpMessageHandler(ImageFetcher.CreateHttpHandler);
         services.TryAddSingleton(sp => new ImageCache(sp.GetRequiredService<IOptions<ImageFetcherOptions>>().Value.CacheDirectory));
@@ -69,7 +71,7 @@ public static class GolemVmImagesServiceCollectionExtensions
 
         // The registry's Polly pipeline bounds each attempt (AttemptTimeout, up to 10 minutes); HttpClient's own
         // 100-second default would cut a longer configured attempt short with a different error.
-        services.AddHttpClient(HttpImageRegistry.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(HttpImageRegistry.HttpClientName, client => GolemUserAgent.Apply(client).Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<IImageRegistry, HttpImageRegistry>();
         return builder;
     }

@@ -276,8 +276,8 @@ public sealed class HttpImageRegistry : IImageRegistry
             MaxRetryAttempts = options.MaxRetryAttempts,
             RetryDelay = options.RetryDelay,
         };
-        copy.Validate();
-        return copy;
+        var failures = ImageRegistryOptionsValidator.Collect(copy);
+        return failures.Count == 0 ? copy : throw new ArgumentException(string.Join(" ", failures), nameof(options));
     }
 
     private static ResiliencePipeline<RegistryAnswer> BuildPipeline(ImageRegistryOptions options, TimeProvider timeProvider)
