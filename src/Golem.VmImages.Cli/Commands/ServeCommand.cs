@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Golem.VmImages.Cli.Serving;
 
 namespace Golem.VmImages.Cli.Commands;
@@ -79,6 +80,15 @@ internal static class ServeCommand
     {
         ServedImageCatalog? catalog = null;
         ImageServer? server = null;
+
+        // SIGTERM (a service manager stopping it) is the normal end of a server: a graceful stop and exit 0. Ctrl-C
+        // cancels through the command line's own token, which also stops gracefully.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
         try
         {
             if (publicUrl is not null && options.PublicUrl is null)
@@ -86,8 +96,8 @@ internal static class ServeCommand
                 throw new ServeStartupException(ExitCodes.Usage, ServeMessages.BadPublicUrl(publicUrl));
             }
 
-            catalog = await ServedImageCatalog.OpenAsync(paths, error, cancellationToken).ConfigureAwait(false);
-            server = await ImageServer.StartAsync(catalog, options, output, error, cancellationToken).ConfigureAwait(false);
+            catalog = await ServedImageCatalog.OpenAsync(paths, error, stop.Token).ConfigureAwait(false);
+            server = await ImageServer.StartAsync(catalog, options, output, error, stop.Token).ConfigureAwait(false);
             var images = catalog.Images;
             await output.WriteLineAsync($"Serving {images.Count} image(s) at {server.BaseAddress} (listening on {string.Join(", ", server.ListenAddresses)}; Ctrl+C to stop):").ConfigureAwait(false);
             foreach (var image in images)
@@ -96,14 +106,14 @@ internal static class ServeCommand
             }
 
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
         }
         catch (ServeStartupException ex)
         {
             await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return ex.ExitCode;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             if (server is not null)
             {

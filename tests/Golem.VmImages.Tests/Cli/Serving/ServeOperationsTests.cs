@@ -112,9 +112,9 @@ public class ServeOperationsTests
         }
     }
 
-    [TestCase("TERM")]
-    [TestCase("INT")]
-    public async Task Signal_StopsWithinTheBoundCuttingARunningTransferAndExitsZero(string signal)
+    [TestCase("TERM", 0)]
+    [TestCase("INT", 130)]
+    public async Task Signal_StopsWithinTheBoundCuttingARunningTransfer(string signal, int expectedExitCode)
     {
         using var serve = GvmiServeProcess.Start([_directory, "--port", "0", "--quiet"]);
         var baseAddress = await serve.WaitUntilServingAsync();
@@ -128,7 +128,7 @@ public class ServeOperationsTests
         serve.Signal(signal);
         var (exitCode, error) = await serve.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.That(exitCode, Is.EqualTo(0));
+        Assert.That(exitCode, Is.EqualTo(expectedExitCode), "SIGTERM is a server's normal end; Ctrl-C is 130 as for every gvmi command");
         Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "1.5 s for transfers plus the process's own exit");
         Assert.That(error, Does.Contain("gvmi serve: stopping: no new connections; running transfers get 1.5 s to finish."));
         Assert.That(async () => await body.CopyToAsync(Stream.Null), Throws.InstanceOf<IOException>().Or.InstanceOf<HttpRequestException>(), "the stalled transfer was cut, not left hanging");
