@@ -24,6 +24,12 @@ internal static class ExitCodes
     /// <summary><c>gvmi fetch</c>: the image is larger than <c>--max-size</c>.</summary>
     public const int TooLarge = 6;
 
+    /// <summary><c>gvmi publish</c>: a different object is already stored at the key (and <c>--overwrite</c> was not given).</summary>
+    public const int Conflict = 7;
+
+    /// <summary><c>gvmi publish</c>: the image was stored, but its public URL does not serve it as providers need.</summary>
+    public const int NotPublic = 8;
+
     /// <summary>Interrupted by the user (128 + SIGINT).</summary>
     public const int Canceled = 130;
 }

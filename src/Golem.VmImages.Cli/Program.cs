@@ -9,6 +9,7 @@ var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch
     InspectCommand.Create(),
     ResolveCommand.Create(),
     WrapCommand.Create(),
+    PublishCommand.Create(),
     ServeCommand.Create(),
     FetchCommand.Create(),
     CacheCommand.Create(),
