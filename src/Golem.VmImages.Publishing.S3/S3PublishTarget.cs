@@ -151,7 +151,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
 
             return null;
         }
-        catch (Exception ex) when (ex is AmazonClientException)
+        catch (Exception ex) when (IsSdkFailure(ex))
         {
             throw Translate("HEAD", objectKey, ex);
         }
@@ -167,7 +167,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
             return await ImageHasher.HashDataAsync(response.ResponseStream, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AmazonClientException)
+        catch (Exception ex) when (IsSdkFailure(ex))
         {
             throw Translate("GET", objectKey, ex);
         }
@@ -233,6 +233,8 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
         var directory = baseUrl.AbsolutePath.EndsWith('/') ? baseUrl : new UriBuilder(baseUrl) { Path = baseUrl.AbsolutePath + "/" }.Uri;
         return new Uri(directory, string.Join('/', path.Split('/').Select(Uri.EscapeDataString)));
     }
+
+    private static bool IsSdkFailure(Exception ex) => ex is AmazonServiceException or AmazonClientException or HttpRequestException;
 
     private static bool IsTransient(Exception ex) => ex switch
     {
@@ -451,7 +453,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
         {
             return await call().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AmazonClientException)
+        catch (Exception ex) when (IsSdkFailure(ex))
         {
             throw Translate("Could not " + operation, objectKey, ex);
         }
@@ -464,7 +466,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = stagingKey, UploadId = uploadId }, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AmazonClientException or OperationCanceledException)
+        catch (Exception ex) when (IsSdkFailure(ex) || ex is OperationCanceledException)
         {
             // The store keeps the parts; the next run for the same file resumes from them.
         }
@@ -477,7 +479,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = objectKey }, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AmazonClientException or OperationCanceledException)
+        catch (Exception ex) when (IsSdkFailure(ex) || ex is OperationCanceledException)
         {
             // Best effort: the staging key is never a published URL.
         }

@@ -20,7 +20,7 @@ internal sealed class S3Options
 
     public static S3Options Create() => new();
 
-    public static bool IsStorageFailure(Exception ex) => ex is AmazonClientException;
+    public static bool IsStorageFailure(Exception ex) => ex is AmazonServiceException or AmazonClientException;
 
     public static int ExitCodeOf(Exception ex) =>
         ex is AmazonServiceException { StatusCode: HttpStatusCode.NotFound } ? ExitCodes.NotFound : ExitCodes.Network;

@@ -43,8 +43,17 @@ internal sealed class HashingReadStream : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Gets a value indicating whether every byte of the file was read (and so hashed).</summary>
-    public bool Completed => _end && _position == Length;
+    /// <summary>
+    /// Returns whether the reader took exactly the file's bytes, once reading and hashing have finished; throws what
+    /// the read-ahead hit (a read error, a file that grew or shrank).
+    /// </summary>
+    public async Task<bool> FinishAsync()
+    {
+        var extra = new byte[1];
+        var more = await ReadAsync(extra).ConfigureAwait(false);
+        await _producer.ConfigureAwait(false);
+        return more == 0 && _position == Length;
+    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 

@@ -74,7 +74,7 @@ public sealed class ImagePublisher
         await using (source.ConfigureAwait(false))
         {
             staged = await target.StageAsync(source, length, PublishKey.StagingName(file), cancellationToken).ConfigureAwait(false);
-            if (!source.Completed)
+            if (!await source.FinishAsync().ConfigureAwait(false))
             {
                 await staged.DisposeAsync().ConfigureAwait(false);
                 throw new InvalidOperationException(ErrorMessages.SourceNotRead(source.Position, length));
