@@ -26,7 +26,9 @@ internal sealed class MotoServer : IAsyncDisposable
     /// <summary>The requests the clients sent, as "METHOD path?query [x-amz-acl:ACL] PAYLOAD-HASH".</summary>
     public List<string> Requests { get; } = [];
 
-    public static async Task<MotoServer> StartAsync(bool https = false)
+    /// <param name="https">Serve https with moto's self-signed certificate (<c>-s</c>).</param>
+    /// <param name="verifySignatures">Check SigV4 signatures: the first requests (this helper's IAM set-up) go unchecked, then only the key <see cref="CreateVerifiedKeyAsync"/> returns is accepted.</param>
+    public static async Task<MotoServer> StartAsync(bool https = false, bool verifySignatures = false)
     {
         var executable = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
             .Select(d => Path.Combine(d, "moto_server")).FirstOrDefault(File.Exists);
@@ -48,6 +50,11 @@ internal sealed class MotoServer : IAsyncDisposable
         if (https)
         {
             info.ArgumentList.Add("-s");
+        }
+
+        if (verifySignatures)
+        {
+            info.Environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3";
         }
 
         var process = Process.Start(info)!;
@@ -73,14 +80,35 @@ internal sealed class MotoServer : IAsyncDisposable
         return null!;
     }
 
+    /// <summary>Creates an IAM user allowed everything and returns its access key and secret (moto checks signatures against them).</summary>
+    public async Task<(string AccessKey, string Secret)> CreateVerifiedKeyAsync()
+    {
+        using var http = AnonymousClient();
+        async Task<string> IamAsync(params (string Name, string Value)[] form)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new FormUrlEncodedContent([new("Version", "2010-05-08"), .. form.Select(f => KeyValuePair.Create(f.Name, f.Value))]) };
+            request.Headers.TryAddWithoutValidation("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDSETUP/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00");
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.That(response.IsSuccessStatusCode, Is.True, body);
+            return body;
+        }
+
+        await IamAsync(("Action", "CreateUser"), ("UserName", "publisher"));
+        await IamAsync(("Action", "PutUserPolicy"), ("UserName", "publisher"), ("PolicyName", "all"), ("PolicyDocument", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"""));
+        var key = System.Xml.Linq.XDocument.Parse(await IamAsync(("Action", "CreateAccessKey"), ("UserName", "publisher")));
+        string Value(string name) => key.Descendants().First(e => e.Name.LocalName == name).Value;
+        return (Value("AccessKeyId"), Value("SecretAccessKey"));
+    }
+
     public S3PublishTargetOptions Options(string bucket, string prefix = "") =>
         new() { Bucket = bucket, Prefix = prefix, ServiceUrl = Endpoint, ForcePathStyle = true, Region = "us-east-1", PartSize = S3PublishTargetOptions.MinPartSize, PartRetryDelay = TimeSpan.FromMilliseconds(10), CannedAcl = "public-read" };
 
-    public AmazonS3Client Client(S3PublishTargetOptions options, string secret = SecretKey)
+    public AmazonS3Client Client(S3PublishTargetOptions options, string secret = SecretKey, string accessKey = AccessKey)
     {
         var config = S3PublishTarget.CreateConfig(options);
         config.HttpClientFactory = new RecordingFactory(this);
-        return new AmazonS3Client(new BasicAWSCredentials(AccessKey, secret), config);
+        return new AmazonS3Client(new BasicAWSCredentials(accessKey, secret), config);
     }
 
     /// <summary>An anonymous client for the public checks that trusts moto's self-signed certificate.</summary>

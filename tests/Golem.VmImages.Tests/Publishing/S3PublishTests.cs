@@ -163,6 +163,31 @@ public sealed class S3PublishTests
     }
 
     [Test]
+    public async Task Publish_WrongSecret_IsRefusedWith403AndTheSecretNeverAppears()
+    {
+        await using var moto = await MotoServer.StartAsync(verifySignatures: true);
+        var (accessKey, secret) = await moto.CreateVerifiedKeyAsync();
+        var options = moto.Options(Bucket);
+        using (var good = moto.Client(options, secret, accessKey))
+        {
+            await good.PutBucketAsync(Bucket);
+        }
+
+        const string wrong = "wrong-secret-Hq2-never-printed";
+        using var client = moto.Client(options, wrong, accessKey);
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 30);
+        using var anonymous = MotoServer.AnonymousClient();
+
+        var ex = await Assert.ThrowsAsync<ImagePublishException>(() => new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options)));
+
+        Assert.That(ex!.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.Forbidden));
+        Assert.That(ex.Message, Does.Contain("403").And.Contain("check the credentials"));
+        Assert.That(ex.ToString(), Does.Not.Contain(wrong).And.Not.Contain(secret));
+        using var check = moto.Client(options, secret, accessKey);
+        Assert.That((await check.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket })).S3Objects ?? [], Is.Empty);
+    }
+
+    [Test]
     public void Options_UnsignedPayloadOverPlainHttp_AreRefused()
     {
         var options = new S3PublishTargetOptions { Bucket = Bucket, ServiceUrl = new Uri("http://127.0.0.1:9/"), PayloadSigning = S3PayloadSigning.Off };
