@@ -28,7 +28,7 @@ var fetcher = host.Services.GetRequiredService<IImageFetcher>();
 TaskPackage task = TaskPackage.Parse($"hash:sha3:{await ImageHasher.HashFileAsync(imagePath)}:{imageServer.Url}");
 var progress = new Progress<ImageFetchProgress>(p => Console.WriteLine($"  {p.Phase}: {p.BytesDone} of {p.TotalBytes?.ToString() ?? "?"} bytes"));
 
-FetchedImage image = await fetcher.FetchAsync(task, new ImageFetchOptions { Progress = progress });
+FetchedImage image = await fetcher.FetchAsync(task, new ImageFetchRequest { Progress = progress });
 Console.WriteLine($"verified {image.Digest} -> {image.Path} ({image.Length} bytes, from cache: {image.FromCache})");
 
 FetchedImage again = await fetcher.FetchAsync(task);

@@ -1,6 +1,6 @@
 namespace Golem.VmImages.Cli;
 
-/// <summary>The process exit codes of <c>gvmi</c>, one table for every command.</summary>
+/// <summary>The process exit codes of <c>gvmi</c>, one table for every command (shown by <c>gvmi --help</c>).</summary>
 internal static class ExitCodes
 {
     /// <summary>Everything succeeded.</summary>
@@ -9,27 +9,46 @@ internal static class ExitCodes
     /// <summary>At least one input could not be read or did not verify (like <c>sha3sum</c>).</summary>
     public const int Failure = 1;
 
-    /// <summary>The command line was wrong (an option combination the parser cannot check), as System.CommandLine's own parse errors.</summary>
+    /// <summary>The command line was wrong: an unknown option, a missing or malformed value, a conflict, an output file that already exists.</summary>
     public const int Usage = 2;
 
-    /// <summary><c>gvmi fetch</c>: every source served bytes that did not hash to the expected digest; <c>gvmi cache verify</c>: an image no longer matched and was evicted.</summary>
+    /// <summary>Downloaded or cached bytes did not hash to the expected digest.</summary>
     public const int Mismatch = 3;
 
-    /// <summary><c>gvmi fetch</c>: every source answered 404 or 410, or a <c>file:</c> source does not exist.</summary>
+    /// <summary>The image is not there: 404 or 410 from every source, a missing <c>file:</c> source, an unknown registry entry.</summary>
     public const int NotFound = 4;
 
-    /// <summary><c>gvmi fetch</c>: the download failed for another reason (network, server error, disk), after its retries.</summary>
+    /// <summary>A network or disk failure (after the retries).</summary>
     public const int Network = 5;
 
-    /// <summary><c>gvmi fetch</c>: the image is larger than <c>--max-size</c>.</summary>
+    /// <summary>The image is larger than <c>--max-size</c>.</summary>
     public const int TooLarge = 6;
 
+    /// <summary><c>gvmi push</c>: the registry refused the credentials or the tag (401 or 403).</summary>
+    public const int Unauthorized = 7;
+
     /// <summary><c>gvmi publish</c>: a different object is already stored at the key (and <c>--overwrite</c> was not given).</summary>
-    public const int Conflict = 7;
+    public const int Conflict = 8;
 
     /// <summary><c>gvmi publish</c>: the image was stored, but its public URL does not serve it as providers need.</summary>
-    public const int NotPublic = 8;
+    public const int NotPublic = 9;
 
     /// <summary>Interrupted by the user (128 + SIGINT).</summary>
     public const int Canceled = 130;
+
+    /// <summary>The table as <c>gvmi --help</c> and the README show it: each code with its meaning.</summary>
+    public static IReadOnlyList<(int Code, string Meaning)> Table { get; } =
+    [
+        (Success, "success"),
+        (Failure, "an input could not be read or did not verify"),
+        (Usage, "usage: unknown option, bad value, conflicting options, output file exists"),
+        (Mismatch, "the bytes did not match the expected hash"),
+        (NotFound, "not found (404/410, missing file, unknown image)"),
+        (Network, "network or disk failure, after retries"),
+        (TooLarge, "larger than --max-size"),
+        (Unauthorized, "the registry refused the credentials or the tag (401/403)"),
+        (Conflict, "publish: a different object is already at the key (without --overwrite)"),
+        (NotPublic, "publish: stored, but the public URL does not serve it as providers need"),
+        (Canceled, "interrupted (Ctrl-C)"),
+    ];
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Golem.VmImages.Cli.Commands;
+using Golem.VmImages.Cli.Invocation;
 
 var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
 {
@@ -13,6 +14,8 @@ var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch
     ServeCommand.Create(),
     FetchCommand.Create(),
     CacheCommand.Create(),
+    CompletionCommand.Create(),
+    PushCommand.Create(),
 };
 
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+return await CliInvocation.RunAsync(root, args).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Golem.VmImages.Hashing;
 
 namespace Golem.VmImages.Cli.Checksums;
 
@@ -9,11 +10,16 @@ namespace Golem.VmImages.Cli.Checksums;
 /// <param name="openStandardInput">Opens what the name <c>-</c> reads.</param>
 /// <param name="progress">Receives every file's progress.</param>
 /// <param name="concurrency">How many files are hashed at once; by default one per core.</param>
-internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, ProgressDisplay progress, int concurrency = 0)
+/// <param name="bitLength">The SHA3 length: 224 (the image hash), 256, 384 or 512.</param>
+internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, ProgressDisplay progress, int concurrency = 0, int bitLength = ImageHash.SizeInBytes * 8)
 {
     public const string StandardInputName = "-";
 
-    public IReadOnlyList<Task<FileHashOutcome>> Start(IReadOnlyList<string> names, CancellationToken cancellationToken)
+    public IReadOnlyList<Task<FileHashOutcome>> Start(IReadOnlyList<string> names, CancellationToken cancellationToken) =>
+        Start(names, names.Select(_ => bitLength).ToList(), cancellationToken);
+
+    /// <summary>Starts hashing each name with the SHA3 length at the same index of <paramref name="bitLengths"/>.</summary>
+    public IReadOnlyList<Task<FileHashOutcome>> Start(IReadOnlyList<string> names, IReadOnlyList<int> bitLengths, CancellationToken cancellationToken)
     {
         var cores = concurrency > 0 ? concurrency : Math.Max(1, Environment.ProcessorCount);
         var gate = new SemaphoreSlim(cores);
@@ -22,20 +28,28 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
         // each on a thread of its own with plain reads, so every core hashes what it has just read and no read waits
         // in the thread pool's queue behind busy hashing threads (benchmarks/README.md has the measurement).
         var threadPerFile = names.Count > 1 && cores > 1;
-        return names.Select(name => HashOneAsync(name, threadPerFile, gate, cancellationToken)).ToList();
+        return names.Select((name, i) => HashOneAsync(name, bitLengths[i], threadPerFile, gate, cancellationToken)).ToList();
     }
 
     /// <summary>
     /// Hashes <paramref name="names"/> (<c>-</c> reading this process's standard input) under a progress display on
     /// <paramref name="error"/>, and yields the outcomes in argument order; the display is erased once the caller is done.
     /// </summary>
+    public static IAsyncEnumerable<FileHashOutcome> HashInOrderAsync(
+        IReadOnlyList<string> names, TextWriter error, string label, long totalBytes, CancellationToken cancellationToken) =>
+        HashInOrderAsync(names, names.Select(_ => ImageHash.SizeInBytes * 8).ToList(), ProgressDisplay.Start(error, label, totalBytes), cancellationToken);
+
+    /// <summary>
+    /// Hashes each of <paramref name="names"/> with the SHA3 length at the same index of <paramref name="bitLengths"/>
+    /// under <paramref name="display"/>, and yields the outcomes in argument order; the display is disposed once the
+    /// caller is done.
+    /// </summary>
     public static async IAsyncEnumerable<FileHashOutcome> HashInOrderAsync(
-        IReadOnlyList<string> names, TextWriter error, string label, long totalBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IReadOnlyList<string> names, IReadOnlyList<int> bitLengths, ProgressDisplay display, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var display = ProgressDisplay.Start(error, label, totalBytes);
         await using (display.ConfigureAwait(false))
         {
-            foreach (var pending in new ParallelFileHasher(Console.OpenStandardInput, display).Start(names, cancellationToken))
+            foreach (var pending in new ParallelFileHasher(Console.OpenStandardInput, display).Start(names, bitLengths, cancellationToken))
             {
                 yield return await pending.ConfigureAwait(false);
             }
@@ -45,22 +59,22 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
     public static long TotalFileBytes(IEnumerable<string> names) =>
         names.Where(n => n != StandardInputName).Sum(n => File.Exists(n) ? new FileInfo(n).Length : 0);
 
-    private async Task<FileHashOutcome> HashOneAsync(string name, bool ownThread, SemaphoreSlim gate, CancellationToken cancellationToken)
+    private async Task<FileHashOutcome> HashOneAsync(string name, int bits, bool ownThread, SemaphoreSlim gate, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return ownThread
                 ? await Task.Factory.StartNew(
-                    () => HashAsync(name, synchronously: true, cancellationToken).AsTask(),
+                    () => HashAsync(name, bits, synchronously: true, cancellationToken).AsTask(),
                     cancellationToken,
                     TaskCreationOptions.LongRunning,
                     TaskScheduler.Default).Unwrap().ConfigureAwait(false)
-                : await HashAsync(name, synchronously: false, cancellationToken).ConfigureAwait(false);
+                : await HashAsync(name, bits, synchronously: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new FileHashOutcome(name, default, 0, Describe(ex));
+            return new FileHashOutcome(name, default, 0, Commands.ErrorText.Describe(ex));
         }
         finally
         {
@@ -68,18 +82,18 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
         }
     }
 
-    /// <summary>Hashes one name; with <paramref name="synchronously"/> every read blocks the calling thread.</summary>
-    private async ValueTask<FileHashOutcome> HashAsync(string name, bool synchronously, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hashes one name; with <paramref name="synchronously"/> every read blocks the calling thread. A pipe or device
+    /// (<c>/dev/stdin</c>, <c>&lt;(cmd)</c>) is hashed as the stream it is, read once.
+    /// </summary>
+    private async ValueTask<FileHashOutcome> HashAsync(string name, int bits, bool synchronously, CancellationToken cancellationToken)
     {
         if (name == StandardInputName)
         {
             var stdin = openStandardInput();
             await using (stdin.ConfigureAwait(false))
             {
-                var hash = synchronously
-                    ? ImageHasher.HashData(stdin)
-                    : await ImageHasher.HashDataAsync(stdin, cancellationToken).ConfigureAwait(false);
-                return new FileHashOutcome(name, hash, -1, null);
+                return new FileHashOutcome(name, await HashStreamAsync(stdin, bits, synchronously, null, cancellationToken).ConfigureAwait(false), -1, null);
             }
         }
 
@@ -93,16 +107,39 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
             return new FileHashOutcome(name, default, 0, "Is a directory");
         }
 
+        var file = new FileStream(name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0, FileOptions.SequentialScan);
+        await using (file.ConfigureAwait(false))
+        {
+            if (!file.CanSeek)
+            {
+                return new FileHashOutcome(name, await HashStreamAsync(file, bits, synchronously, null, cancellationToken).ConfigureAwait(false), -1, null);
+            }
+
+            var length = file.Length;
+            if (bits != ImageHash.SizeInBytes * 8)
+            {
+                return new FileHashOutcome(name, await HashStreamAsync(file, bits, synchronously, progress.ForFile(), cancellationToken).ConfigureAwait(false), length, null);
+            }
+        }
+
         var fileHash = synchronously
             ? ImageHasher.HashFile(name, progress.ForFile(), cancellationToken)
             : await ImageHasher.HashFileAsync(name, progress.ForFile(), cancellationToken).ConfigureAwait(false);
         return new FileHashOutcome(name, fileHash, new FileInfo(name).Length, null);
     }
 
-    private static string Describe(Exception ex) => ex switch
+    private static async ValueTask<Sha3Digest> HashStreamAsync(Stream stream, int bits, bool synchronously, IProgress<long>? fileProgress, CancellationToken cancellationToken)
     {
-        FileNotFoundException or DirectoryNotFoundException => "No such file or directory",
-        UnauthorizedAccessException => "Permission denied",
-        _ => ex.Message,
-    };
+        var hasher = Sha3Hasher.Create(bits);
+        if (synchronously)
+        {
+            StreamHashing.AppendAll(hasher, stream, fileProgress, cancellationToken);
+        }
+        else
+        {
+            await StreamHashing.AppendAllAsync(hasher, stream, fileProgress, cancellationToken).ConfigureAwait(false);
+        }
+
+        return hasher.GetCurrentDigest();
+    }
 }

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Golem.VmImages.Cli.Fetching;
+using Golem.VmImages.Cli.Invocation;
 using Golem.VmImages.Fetching;
 
 namespace Golem.VmImages.Cli.Commands;
 
-/// <summary><c>gvmi fetch (TASK_PACKAGE | --hash H URL...) [--cache DIR | -o FILE] [--json]</c>: a verified, resumable download.</summary>
+/// <summary><c>gvmi fetch (TASK_PACKAGE | --hash H URL...) [--cache DIR | -o FILE] [--verify] [--json]</c>: a verified, resumable download.</summary>
 internal static class FetchCommand
 {
     public static Command Create()
@@ -19,8 +21,10 @@ internal static class FetchCommand
         var cache = new Option<string?>("--cache") { Description = "The cache directory (default: the user's golem-vmimages cache)." };
         var output = new Option<string?>("--output", "-o") { Description = "Write the verified image to FILE instead of the cache." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
-        var attempts = new Option<int>("--attempts") { Description = "Attempts per URL.", DefaultValueFactory = _ => ImageFetcherOptions.DefaultMaxAttempts };
-        var maxSize = new Option<long?>("--max-size") { Description = "The largest image accepted, in bytes (default 64 GiB); a longer body fails with exit code 6." };
+        var attempts = new Option<int>("--attempts") { Description = "Attempts per URL.", DefaultValueFactory = _ => ImageFetcherOptions.DefaultMaxAttempts }.Positive();
+        var maxSize = NumberOptions.Size("--max-size", "The largest image accepted (10G, 512MiB, 1.5GB or bytes; default 64 GiB); a longer body fails with exit code 6.");
+        var verify = new Option<bool>("--verify") { Description = "Re-hash a cached image before returning it (a hit is otherwise checked by size only); a file that no longer matches is evicted and fetched again." };
+        var progress = new ProgressOptions("Print no progress line and no notes about retries and resumes (errors are still printed).");
         var command = new Command("fetch", "Download an image, verify it against its digest in one pass, and store it under its content address (resumes and retries).");
         command.Arguments.Add(sources);
         command.Options.Add(hash);
@@ -29,6 +33,8 @@ internal static class FetchCommand
         command.Options.Add(json);
         command.Options.Add(attempts);
         command.Options.Add(maxSize);
+        command.Options.Add(verify);
+        progress.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var stdout = parseResult.InvocationConfiguration.Output;
@@ -39,7 +45,13 @@ internal static class FetchCommand
             var cacheDirectory = parseResult.GetValue(cache);
             if (outputPath is not null && cacheDirectory is not null)
             {
-                await stderr.WriteLineAsync("gvmi fetch: --cache and --output are exclusive; give one of them.").ConfigureAwait(false);
+                await stderr.WriteLineAsync("gvmi fetch: " + ErrorText.ExclusiveOptions("--cache", "--output")).ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            if (outputPath is not null && Path.Exists(outputPath))
+            {
+                await stderr.WriteLineAsync("gvmi fetch: " + ErrorText.OutputExists("--output", outputPath)).ConfigureAwait(false);
                 return ExitCodes.Usage;
             }
 
@@ -49,15 +61,10 @@ internal static class FetchCommand
                 return ExitCodes.Usage;
             }
 
-            var options = new ImageFetcherOptions { MaxAttempts = parseResult.GetValue(attempts) };
+            // A file URL is fetched only when typed on the command line with --hash, never from a task package.
+            var options = new ImageFetcherOptions { MaxAttempts = parseResult.GetValue(attempts), RehashOnCacheHit = parseResult.GetValue(verify), AllowFileUrls = hashText is not null };
             if (parseResult.GetValue(maxSize) is { } limit)
             {
-                if (limit < 0)
-                {
-                    await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"gvmi fetch: --max-size is {limit}; expected a number of bytes of at least 0.")).ConfigureAwait(false);
-                    return ExitCodes.Usage;
-                }
-
                 options.MaxImageSize = limit;
             }
 
@@ -67,37 +74,42 @@ internal static class FetchCommand
             }
 
             var asJson = parseResult.GetValue(json);
-            ImageFetcher fetcher;
-            try
+            var settings = progress.Read(parseResult);
+            var display = ProgressDisplay.Start(stderr, "resolving", -1, settings, cancellationToken);
+            await using (display.ConfigureAwait(false))
             {
-                fetcher = new ImageFetcher(options);
-            }
-            catch (ArgumentException ex)
-            {
-                await stderr.WriteLineAsync("gvmi fetch: " + ex.Message).ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+                ImageFetcher fetcher;
+                try
+                {
+                    fetcher = new ImageFetcher(options, logger: settings.Mode == ProgressMode.Never ? null : new FetchNotes(display, stderr));
+                }
+                catch (ArgumentException ex)
+                {
+                    return await CliInvocation.UsageErrorAsync(parseResult, ErrorText.Describe(ex)).ConfigureAwait(false);
+                }
 
-            using var owned = fetcher;
-            var reporter = new ProgressReporter(stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
-            try
-            {
-                var image = await fetcher.FetchAsync(digest, urls, new ImageFetchOptions { DestinationPath = outputPath, Progress = reporter }, cancellationToken).ConfigureAwait(false);
-                reporter.Finish();
-                await stdout.WriteLineAsync(asJson ? ToJson(image) : image.Path).ConfigureAwait(false);
-                return ExitCodes.Success;
-            }
-            catch (OperationCanceledException)
-            {
-                reporter.Finish();
-                await stderr.WriteLineAsync("gvmi fetch: cancelled; the partial download is kept for resuming.").ConfigureAwait(false);
-                return ExitCodes.Canceled;
-            }
-            catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)
-            {
-                reporter.Finish();
-                await stderr.WriteLineAsync("gvmi fetch: " + ex.Message).ConfigureAwait(false);
-                return ExitCodeOf(ex);
+                using var owned = fetcher;
+                try
+                {
+                    var image = await fetcher.FetchAsync(digest, urls, new ImageFetchRequest { DestinationPath = outputPath, Progress = new FetchProgress(display) }, cancellationToken).ConfigureAwait(false);
+                    await display.WriteLineAsync(stdout, asJson ? ToJson(image) : image.Path).ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+                catch (OperationCanceledException)
+                {
+                    await display.WriteLineAsync(stderr, "gvmi fetch: cancelled; the partial download is kept for resuming.").ConfigureAwait(false);
+                    return ExitCodes.Canceled;
+                }
+                catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)
+                {
+                    await display.WriteLineAsync(stderr, "gvmi fetch: " + TerminalText.Escape(ex.Message)).ConfigureAwait(false);
+                    return ExitCodeOf(ex);
+                }
+                catch (ArgumentException ex)
+                {
+                    await display.WriteLineAsync(stderr, "gvmi fetch: " + TerminalText.Escape(ex.Message)).ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
             }
         });
         return command;
@@ -161,11 +173,18 @@ internal static class FetchCommand
 
         digest = Sha3Digest.FromBytes(bytes);
         var list = new List<Uri>();
-        foreach (var value in values)
+        for (var i = 0; i < values.Length; i++)
         {
-            if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "file"))
+            // The URL is shown redacted: it may carry a password or a signed query.
+            if (!Uri.TryCreate(values[i], UriKind.Absolute, out var url))
             {
-                problem = string.Create(CultureInfo.InvariantCulture, $"'{value}' is not an absolute http, https or file URL.");
+                problem = string.Create(CultureInfo.InvariantCulture, $"URL argument {i + 1} is not an absolute http, https or file URL.");
+                return false;
+            }
+
+            if (url.Scheme is not ("http" or "https" or "file"))
+            {
+                problem = string.Create(CultureInfo.InvariantCulture, $"'{UrlRedaction.Redact(url)}' is not an absolute http, https or file URL.");
                 return false;
             }
 
@@ -187,58 +206,7 @@ internal static class FetchCommand
         writer.WriteNumber("bytesTransferred", image.BytesTransferred);
         writer.WriteNumber("elapsedSeconds", image.Elapsed.TotalSeconds);
         writer.WriteNumber("attempts", image.Attempts);
-        writer.WriteString("url", image.SourceUrl?.AbsoluteUri);
+        writer.WriteString("url", image.SourceUrl is { } source ? UrlRedaction.Redact(source) : null);
         writer.WriteEndObject();
     });
-
-    /// <summary>A live bar on a terminal (bytes, rate, ETA, attempt), plain lines at most once a second otherwise; both on standard error.</summary>
-    private sealed class ProgressReporter(TextWriter error, bool terminal) : IProgress<ImageFetchProgress>
-    {
-        private readonly Lock _gate = new();
-        private long _lastTicks;
-        private bool _drawn;
-
-        public void Report(ImageFetchProgress value)
-        {
-            lock (_gate)
-            {
-                var now = Environment.TickCount64;
-                if (value.Phase == ImageFetchPhase.Downloading && now - _lastTicks < (terminal ? 200 : 1000))
-                {
-                    return;
-                }
-
-                _lastTicks = now;
-                var total = value.TotalBytes is { } t ? " / " + Mib(t) : string.Empty;
-                var percent = value.TotalBytes is > 0 ? string.Create(CultureInfo.InvariantCulture, $" {100.0 * value.BytesDone / value.TotalBytes.Value,5:0.0}%") : string.Empty;
-                var eta = value.TotalBytes is { } all && value.BytesPerSecond > 0 ? " ETA " + TimeSpan.FromSeconds(Math.Ceiling((all - value.BytesDone) / value.BytesPerSecond)).ToString("c", CultureInfo.InvariantCulture) : string.Empty;
-                var line = string.Create(CultureInfo.InvariantCulture, $"{value.Phase,-11} {Mib(value.BytesDone)}{total}{percent} {value.BytesPerSecond / (1 << 20),7:0.0} MiB/s{eta} attempt {value.Attempt}");
-                if (terminal)
-                {
-                    var width = 24;
-                    var filled = value.TotalBytes is > 0 ? (int)(width * value.BytesDone / value.TotalBytes.Value) : 0;
-                    error.Write("\r[" + new string('#', filled) + new string('.', width - filled) + "] " + line + "   ");
-                    _drawn = true;
-                }
-                else
-                {
-                    error.WriteLine(line);
-                }
-            }
-        }
-
-        public void Finish()
-        {
-            lock (_gate)
-            {
-                if (_drawn)
-                {
-                    error.WriteLine();
-                    _drawn = false;
-                }
-            }
-        }
-
-        private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.0} MiB");
-    }
 }

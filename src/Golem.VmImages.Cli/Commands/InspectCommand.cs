@@ -20,6 +20,12 @@ internal static class InspectCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var path = parseResult.GetRequiredValue(file).FullName;
+            if (ImageFileInput.Problem(path) is { } problem)
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"gvmi inspect: {TerminalText.Escape(path)}: {problem}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
             GvmiMetadata metadata;
             try
             {
@@ -27,7 +33,7 @@ internal static class InspectCommand
             }
             catch (Exception ex) when (ex is GvmiFormatException or IOException or UnauthorizedAccessException)
             {
-                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"gvmi inspect: {ex.Message}").ConfigureAwait(false);
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"gvmi inspect: {TerminalText.Escape(ErrorText.Describe(ex))}").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
 
@@ -42,33 +48,36 @@ internal static class InspectCommand
     {
         var config = metadata.Config;
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"File:         {path}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"File:         {TerminalText.Escape(path)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Size:         {metadata.FileLength} bytes (squashfs {metadata.SquashfsLength}, metadata trailer {metadata.TrailerLength})");
         text.AppendLine(CultureInfo.InvariantCulture, $"Squashfs:     {(metadata.HasSquashfsMagic ? "starts with the squashfs magic 'hsqs'" : "WARNING: does not start with the squashfs magic 'hsqs'")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Metadata CRC: 0x{metadata.Crc32:x8} (OK)");
         text.AppendLine(CultureInfo.InvariantCulture, $"Entrypoint:   {List(config.Entrypoint)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Cmd:          {List(config.Cmd)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"WorkingDir:   {config.WorkingDir ?? "(none)"}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"User:         {config.User ?? "(none)"}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Image:        {config.Image ?? "(none)"}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"WorkingDir:   {Show(config.WorkingDir)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"User:         {Show(config.User)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Image:        {Show(config.Image)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Volumes:      {List(config.Volumes)}");
         text.AppendLine("Env:");
         foreach (var entry in config.Env)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {entry}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {TerminalText.Escape(entry)}");
         }
 
         text.AppendLine("Labels:");
         foreach (var (key, value) in config.Labels)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {key} = {value}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {TerminalText.Escape(key)} = {TerminalText.Escape(value)}");
         }
 
         return text.ToString();
     }
 
+    /// <summary>A config value as the text output shows it: control characters escaped so an image cannot drive the terminal.</summary>
+    private static string Show(string? value) => value is null ? "(none)" : TerminalText.Escape(value);
+
     private static string List(IReadOnlyList<string>? values) =>
-        values is null ? "(none)" : "[" + string.Join(", ", values.Select(CliJson.Quote)) + "]";
+        values is null ? "(none)" : "[" + string.Join(", ", values.Select(v => TerminalText.Escape(CliJson.Quote(v)))) + "]";
 
     private static string FormatJson(string path, GvmiMetadata metadata)
     {

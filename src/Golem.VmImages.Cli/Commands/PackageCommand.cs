@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Golem.VmImages.Cli.Invocation;
+using Golem.VmImages.Gvmi;
 using Golem.VmImages.Packages;
 
 namespace Golem.VmImages.Cli.Commands;
@@ -16,10 +18,19 @@ internal static class PackageCommand
     {
         var file = new Argument<FileInfo>("FILE") { Description = "The .gvmi image to publish." };
         var url = new Option<string>("--url") { Description = "The absolute http or https URL the image will be served from.", Required = true };
-        var minMem = new Option<double>("--min-mem-gib") { Description = "Minimum memory in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinMemGib };
-        var minStorage = new Option<double>("--min-storage-gib") { Description = "Minimum storage in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinStorageGib };
-        var minThreads = new Option<int>("--min-cpu-threads") { Description = "Minimum CPU threads.", DefaultValueFactory = _ => ImagePackage.DefaultMinCpuThreads };
-        var minCores = new Option<int?>("--min-cpu-cores") { Description = "Minimum CPU cores (adds golem.inf.cpu.cores; left out by default, like the Python SDK)." };
+        var minMem = new Option<double>("--min-mem-gib") { Description = "Minimum memory in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinMemGib }.Positive();
+        var minStorage = new Option<double>("--min-storage-gib") { Description = "Minimum storage in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinStorageGib }.Positive();
+        var minThreads = new Option<int>("--min-cpu-threads") { Description = "Minimum CPU threads.", DefaultValueFactory = _ => ImagePackage.DefaultMinCpuThreads }.Positive();
+        var minCores = new Option<int?>("--min-cpu-cores") { Description = "Minimum CPU cores (adds golem.inf.cpu.cores; left out by default, like the Python SDK)." }.PositiveIfGiven();
+        var runtime = new Option<string>("--runtime")
+        {
+            Description = "The runtime providers must run the image on: vm (default) or vm-nvidia for GPU providers (golem.runtime.name).",
+            DefaultValueFactory = _ => ImageRuntimes.Vm,
+            HelpName = "vm|vm-nvidia",
+        };
+        runtime.CompletionSources.Add(ImageRuntimes.Vm, ImageRuntimes.VmNvidia);
+        var noValidate = new Option<bool>("--no-validate") { Description = "Package the file even when its .gvmi metadata trailer is missing or corrupt (with a warning)." };
+        var progress = new ProgressOptions();
         var capability = new Option<string[]>("--capability")
         {
             Description = "A capability the provider must offer: vpn, inet, manifest-support, start-entrypoint, gpu or another name. Repeat for several.",
@@ -29,22 +40,49 @@ internal static class PackageCommand
 
         var command = new Command("package", "Hash a .gvmi image and print its task package, demand (properties and constraints) and C#/Python snippets.")
         {
-            file, url, minMem, minStorage, minThreads, minCores, capability, json,
+            file, url, minMem, minStorage, minThreads, minCores, capability, runtime, noValidate, json,
         };
+        progress.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             var path = parseResult.GetRequiredValue(file).FullName;
+            if (!Uri.TryCreate(parseResult.GetRequiredValue(url), UriKind.Absolute, out var imageUrl))
+            {
+                return await CliInvocation.UsageErrorAsync(parseResult, ErrorText.NotAbsoluteUrl(parseResult.GetRequiredValue(url))).ConfigureAwait(false);
+            }
+
+            if (ImageFileInput.Problem(path) is { } problem)
+            {
+                await error.WriteLineAsync($"gvmi package: {TerminalText.Escape(path)}: {problem}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            try
+            {
+                await GvmiFile.ReadMetadataAsync(path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (GvmiFormatException ex)
+            {
+                if (!parseResult.GetValue(noValidate))
+                {
+                    await error.WriteLineAsync($"gvmi package: {TerminalText.Escape(ex.Message)} Refusing to package it; pass --no-validate to package it anyway.").ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
+
+                await error.WriteLineAsync($"gvmi package: warning: {TerminalText.Escape(ex.Message)} Packaging it anyway (--no-validate); providers will fail to start it.").ConfigureAwait(false);
+            }
+
             ImagePackage package;
             try
             {
-                if (!Uri.TryCreate(parseResult.GetRequiredValue(url), UriKind.Absolute, out var imageUrl))
+                var display = ProgressDisplay.Start(error, "hashing", new FileInfo(path).Length, progress.Read(parseResult), cancellationToken);
+                await using (display.ConfigureAwait(false))
                 {
-                    throw new ArgumentException(ErrorText.NotAbsoluteUrl(parseResult.GetRequiredValue(url)));
+                    package = await ImagePackage.FromFileAsync(path, imageUrl, display.ForFile(), cancellationToken).ConfigureAwait(false);
                 }
 
-                package = await ImagePackage.FromFileAsync(path, imageUrl, cancellationToken: cancellationToken).ConfigureAwait(false);
                 package = package with
                 {
                     MinMemGib = parseResult.GetValue(minMem),
@@ -52,11 +90,16 @@ internal static class PackageCommand
                     MinCpuThreads = parseResult.GetValue(minThreads),
                     MinCpuCores = parseResult.GetValue(minCores),
                     Capabilities = parseResult.GetValue(capability) ?? [],
+                    Runtime = parseResult.GetRequiredValue(runtime),
                 };
             }
-            catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException)
+            catch (ArgumentException ex)
             {
-                await error.WriteLineAsync($"gvmi package: {ex.Message}").ConfigureAwait(false);
+                return await CliInvocation.UsageErrorAsync(parseResult, ErrorText.Describe(ex)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"gvmi package: {TerminalText.Escape(path)}: {ErrorText.Describe(ex)}").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
 
@@ -150,6 +193,11 @@ internal static class PackageCommand
             lines.Add($"    Capabilities = [{string.Join(", ", package.Capabilities.Select(CliJson.Quote))}],");
         }
 
+        if (package.Runtime != ImageRuntimes.Vm)
+        {
+            lines.Add($"    Runtime = {(package.Runtime == ImageRuntimes.VmNvidia ? "ImageRuntimes.VmNvidia" : CliJson.Quote(package.Runtime))},");
+        }
+
         var text = new StringBuilder();
         text.AppendLine("var package = new ImagePackage(");
         text.AppendLine(CultureInfo.InvariantCulture, $"    ImageHash.Parse(\"{package.ImageHash}\"),");
@@ -191,6 +239,11 @@ internal static class PackageCommand
         if (package.MinCpuCores is not null)
         {
             text.AppendLine("# yapapi has no min_cpu_cores; the C# package adds (golem.inf.cpu.cores>=N) to the constraints.");
+        }
+
+        if (package.Runtime != ImageRuntimes.Vm)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"# vm.repo() always asks for the vm runtime; for {package.Runtime} use the demand's constraints above (golem.runtime.name={package.Runtime}).");
         }
 
         return text.ToString();

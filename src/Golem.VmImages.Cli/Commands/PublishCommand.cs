@@ -142,6 +142,7 @@ internal static class PublishCommand
         ImageNotPubliclyReadableException => ExitCodes.NotPublic,
         ImagePublishException { InnerException: ImageHashMismatchException } => ExitCodes.Mismatch,
         ImagePublishException { StatusCode: HttpStatusCode.NotFound } => ExitCodes.NotFound,
+        ImagePublishException { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden } => ExitCodes.Unauthorized,
         ImagePublishException { StatusCode: null or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout } => ExitCodes.Network,
         FileNotFoundException or DirectoryNotFoundException => ExitCodes.NotFound,
         ArgumentException => ExitCodes.Usage,

@@ -34,6 +34,12 @@ internal static class WrapCommand
                 Volumes = parseResult.GetValue(volume) ?? [],
             };
             var outputPath = parseResult.GetRequiredValue(output).FullName;
+            if (Path.Exists(outputPath))
+            {
+                await parseResult.InvocationConfiguration.Error.WriteLineAsync("gvmi wrap: " + ErrorText.OutputExists("--output", outputPath)).ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             try
             {
                 var result = await GvmiFile.CreateAsync(parseResult.GetRequiredValue(squashfs).FullName, config, outputPath, cancellationToken).ConfigureAwait(false);

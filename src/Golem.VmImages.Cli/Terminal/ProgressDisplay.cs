@@ -4,47 +4,137 @@ using System.Globalization;
 namespace Golem.VmImages.Cli;
 
 /// <summary>
-/// A one-line progress display on standard error for long hashes (bytes, percentage, rate, ETA), redrawn a few
-/// times a second and erased when done. It draws only when standard error is a terminal and the work is long.
+/// The one progress renderer of <c>gvmi</c>'s long commands (hash, check, package, fetch, ...): one line on
+/// standard error (label, bytes, percentage, rate, ETA) redrawn a few times a second, cut to the terminal's width so it
+/// never wraps, erased before any result is printed through <see cref="WriteLineAsync"/> and when done.
 /// </summary>
 internal sealed class ProgressDisplay : IAsyncDisposable
 {
-    /// <summary>Below this many bytes in total a hash is quick enough to need no display.</summary>
+    /// <summary>Below this many bytes in total the work is quick enough to need no display (in <see cref="ProgressMode.Auto"/>).</summary>
     private const long Threshold = 256L << 20;
 
+    private const string EraseLine = "\r\u001b[K";
+
     private readonly TextWriter _error;
-    private readonly string _label;
-    private readonly long _total;
+    private readonly int _width;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _gate = new();
     private readonly Task? _loop;
+    private readonly CancellationTokenRegistration _stopRegistration;
+    private string _label;
+    private long _total;
     private long _done;
+    private bool _drawn;
 
-    private ProgressDisplay(TextWriter error, string label, long total)
+    private ProgressDisplay(TextWriter error, string label, long total, ProgressSettings settings, CancellationToken cancellationToken)
     {
+        _stopRegistration = cancellationToken.Register(_stop.Cancel);
         _error = error;
         _label = label;
         _total = total;
-        _loop = total >= Threshold && !Console.IsErrorRedirected ? RedrawAsync() : null;
+        var terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
+        _width = Math.Max(20, settings.Width ?? (terminal ? SafeWindowWidth() : 80));
+        var draw = settings.Mode switch
+        {
+            ProgressMode.Always => true,
+            ProgressMode.Never => false,
+            _ => terminal && (total >= Threshold || total < 0),
+        };
+        _loop = draw ? RedrawAsync() : null;
     }
 
-    public static ProgressDisplay Start(TextWriter error, string label, long totalBytes) => new(error, label, totalBytes);
+    /// <summary>Starts a display for work of <paramref name="totalBytes"/> bytes (negative when unknown), drawn in <see cref="ProgressMode.Auto"/>.</summary>
+    public static ProgressDisplay Start(TextWriter error, string label, long totalBytes) => new(error, label, totalBytes, ProgressSettings.Default, CancellationToken.None);
+
+    /// <summary>
+    /// Starts a display for work of <paramref name="totalBytes"/> bytes (negative when unknown); it stops drawing and
+    /// erases its line once <paramref name="cancellationToken"/> is canceled (Ctrl-C).
+    /// </summary>
+    public static ProgressDisplay Start(TextWriter error, string label, long totalBytes, ProgressSettings settings, CancellationToken cancellationToken = default) =>
+        new(error, label, totalBytes, settings, cancellationToken);
+
+    /// <summary>Whether the display draws at all.</summary>
+    public bool IsDrawing => _loop is not null;
 
     /// <summary>A progress sink for one file (it receives that file's running total), or null when nothing is drawn.</summary>
     public IProgress<long>? ForFile() => _loop is null ? null : new FileProgress(this);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Sets what the line shows: the label, the bytes done so far and the total (negative when unknown).</summary>
+    public void Update(string label, long done, long total)
     {
-        if (_loop is null)
+        lock (_gate)
         {
-            _stop.Dispose();
-            return;
+            _label = label;
+            _total = total;
+            Interlocked.Exchange(ref _done, done);
+        }
+    }
+
+    /// <summary>Writes a result line to <paramref name="target"/>, erasing the progress line first so the two never share a line.</summary>
+    public async Task WriteLineAsync(TextWriter target, string line)
+    {
+        lock (_gate)
+        {
+            Erase();
         }
 
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
+        await target.WriteLineAsync(line).ConfigureAwait(false);
+        await target.FlushAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopRegistration.DisposeAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
+            lock (_gate)
+            {
+                Erase();
+            }
+        }
+
         _stop.Dispose();
-        await _error.WriteAsync("\r\u001b[K").ConfigureAwait(false);
+    }
+
+    /// <summary>The estimated time left: <c>mm:ss</c>, or <c>h:mm:ss</c> from one hour on.</summary>
+    public static string FormatEta(TimeSpan eta) => eta >= TimeSpan.FromHours(1)
+        ? string.Create(CultureInfo.InvariantCulture, $"{(long)eta.TotalHours}:{eta.Minutes:00}:{eta.Seconds:00}")
+        : string.Create(CultureInfo.InvariantCulture, $"{eta.Minutes:00}:{eta.Seconds:00}");
+
+    /// <summary>The line for the given state, cut to <paramref name="width"/> - 1 characters so it never wraps.</summary>
+    public static string Describe(string label, long done, long total, TimeSpan elapsed, int width)
+    {
+        var rate = done / Math.Max(elapsed.TotalSeconds, 0.001);
+        var line = total > 0
+            ? $"{label}: {ByteSize.Format(done)} of {ByteSize.Format(total)} ({Math.Min(100, 100.0 * done / total).ToString("0", CultureInfo.InvariantCulture)}%), {ByteSize.Format((long)rate)}/s, ETA {FormatEta(rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, total - done) / rate) : TimeSpan.Zero)}"
+            : $"{label}: {ByteSize.Format(done)}, {ByteSize.Format((long)rate)}/s";
+        line = TerminalText.Escape(line);
+        return line.Length < width ? line : line[..(width - 1)];
+    }
+
+    private static int SafeWindowWidth()
+    {
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
+        }
+    }
+
+    private void Erase()
+    {
+        if (_drawn)
+        {
+            _error.Write(EraseLine);
+            _error.Flush();
+            _drawn = false;
+        }
     }
 
     private async Task RedrawAsync()
@@ -54,28 +144,23 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                await _error.WriteAsync("\r" + Describe() + "\u001b[K").ConfigureAwait(false);
+                lock (_gate)
+                {
+                    _error.Write("\r" + Describe(_label, Interlocked.Read(ref _done), _total, _clock.Elapsed, _width) + "\u001b[K");
+                    _error.Flush();
+                    _drawn = true;
+                }
             }
         }
         catch (OperationCanceledException)
         {
         }
-    }
 
-    private string Describe()
-    {
-        var done = Interlocked.Read(ref _done);
-        var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
-        var rate = done / seconds;
-        var eta = rate > 0 ? TimeSpan.FromSeconds((_total - done) / rate) : TimeSpan.Zero;
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $"{_label}: {Size(done)} of {Size(_total)} ({100.0 * done / _total:0}%), {Size((long)rate)}/s, ETA {eta:mm\\:ss}");
+        lock (_gate)
+        {
+            Erase();
+        }
     }
-
-    private static string Size(long bytes) => bytes >= 1L << 30
-        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.00} GiB")
-        : string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):0.0} MiB");
 
     private sealed class FileProgress(ProgressDisplay display) : IProgress<long>
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Golem.VmImages.Fetching;
+using Golem.VmImages.Http;
 using Golem.VmImages.Registry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class GolemVmImagesServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the <see cref="IImageFetcher"/>, its <see cref="ImageCache"/>, the <see cref="IImageRegistry"/> client
+    /// Registers the <see cref="IImageFetcher"/>, its <see cref="ImageCache"/>, the <see cref="IImageRegistry"/> client,
+    /// the <see cref="ImagePusher"/> (named client <see cref="ImagePusher.HttpClientName"/>, which follows no redirects; <see cref="ImagePusherOptions"/> validated at start-up)
     /// and their named <see cref="HttpClient"/>s: <see cref="ImageFetcher.HttpClientName"/> (no automatic decompression
     /// or redirects, <c>Accept-Encoding: identity</c>, no whole-request timeout: the fetcher's stall timer and overall
     /// deadline bound the body) and <see cref="HttpImageRegistry.HttpClientName"/> (each attempt bounded by
@@ -43,6 +45,7 @@ public static class GolemVmImagesServiceCollectionExtensions
             {
                 client.Timeout = Timeout.InfiniteTimeSpan;
                 client.DefaultRequestHeaders.AcceptEncoding.ParseAdd("identity");
+                GolemUserAgent.Apply(client);
             })
             .ConfigurePrimaryHttpMessageHandler(ImageFetcher.CreateHttpHandler);
         services.TryAddSingleton(sp => new ImageCache(sp.GetRequiredService<IOptions<ImageFetcherOptions>>().Value.CacheDirectory));
@@ -69,8 +72,19 @@ public static class GolemVmImagesServiceCollectionExtensions
 
         // The registry's Polly pipeline bounds each attempt (AttemptTimeout, up to 10 minutes); HttpClient's own
         // 100-second default would cut a longer configured attempt short with a different error.
-        services.AddHttpClient(HttpImageRegistry.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(HttpImageRegistry.HttpClientName, client => GolemUserAgent.Apply(client).Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<IImageRegistry, HttpImageRegistry>();
+
+        // The pusher sends the access token in request bodies: its client never follows a redirect.
+        services.AddOptionsWithValidateOnStart<ImagePusherOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ImagePusherOptions>, ImagePusherOptionsValidator>());
+        services.AddHttpClient(ImagePusher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.TryAddSingleton(sp => new ImagePusher(
+            sp.GetRequiredService<IHttpClientFactory>(),
+            sp.GetRequiredService<IOptions<ImageRegistryOptions>>(),
+            sp.GetRequiredService<IOptions<ImagePusherOptions>>(),
+            sp.GetService<TimeProvider>()));
         return builder;
     }
 }

@@ -1,6 +1,6 @@
 namespace Golem.VmImages.Fetching;
 
-/// <summary>File operations that never follow a symbolic link planted where the fetcher writes (faults.md 26).</summary>
+/// <summary>File operations that never follow a symbolic link planted where the fetcher writes.</summary>
 internal static class FileSafety
 {
     /// <summary>Gets whether <paramref name="info"/> is a symbolic link (dangling or not) or other reparse point.</summary>
@@ -40,7 +40,7 @@ internal static class FileSafety
 
     /// <summary>
     /// Opens an existing file for reading and writing after checking it is not a link. A partial file left read-only
-    /// (the process died between making the verified file read-only and renaming it, faults.md 20) is made writable
+    /// (the process died between making the verified file read-only and renaming it) is made writable
     /// for its owner first: without root, opening it for writing would otherwise fail on every later run.
     /// </summary>
     public static FileStream OpenExisting(string path)

@@ -4,44 +4,38 @@ using Golem.VmImages.Hashing;
 
 namespace Golem.VmImages.Fetching;
 
-/// <summary>An image in an <see cref="ImageCache"/>.</summary>
-/// <param name="Digest">The image digest, which is also its file name.</param>
-/// <param name="Path">The full path of the read-only file.</param>
-/// <param name="Length">The file length in bytes.</param>
-/// <param name="LastUsedUtc">When the image was last stored or returned by the cache.</param>
-public sealed record CachedImage(Sha3Digest Digest, string Path, long Length, DateTime LastUsedUtc);
-
 /// <summary>
 /// A content-addressed directory of verified images: <c>sha3-224/&lt;hex&gt;</c> (read-only files, each with a
-/// <c>&lt;hex&gt;.length</c> record of its verified length), <c>partial/</c> (resumable downloads and their validator
-/// metadata) and <c>locks/</c> (one OS file lock per digest, released when its process dies). A file under a final
-/// name has always been verified; its size is checked on every hit and it can be fully re-hashed on demand.
+/// <c>&lt;hex&gt;.length</c> record of its verified length), <c>partial/</c> (resumable downloads and their records)
+/// and <c>locks/</c> (one OS file lock per digest while it is fetched, verified or evicted; released when its
+/// process dies, and deleted when released). A file under a final name has always been verified by the process that
+/// renamed it there. A lookup checks the file's size against its record (a truncated file is evicted); only
+/// <see cref="VerifyAsync"/>, <see cref="VerifyAllAsync"/> or the fetcher's
+/// <see cref="ImageFetcherOptions.RehashOnCacheHit"/> re-hash the content, as that reads the whole file.
 /// </summary>
-/// <remarks>
-/// <see cref="GetOrFetchAsync"/> returns a cached image or downloads it through an <see cref="IImageFetcher"/> whose
-/// <see cref="IImageFetcher.Cache"/> is this cache; it is the same call as
-/// <see cref="IImageFetcher.FetchAsync(Sha3Digest, IReadOnlyList{Uri}, ImageFetchOptions?, CancellationToken)"/> without a destination path.
-/// </remarks>
+/// <remarks>The cache owns this layout: an <see cref="ImageFetcher"/> reserves a digest, writes the partial file it is given, and commits it after verification.</remarks>
 public sealed class ImageCache
 {
     private const string LengthSuffix = ".length";
-    private static readonly TimeSpan LockPollInterval = TimeSpan.FromMilliseconds(50);
+    private readonly TimeProvider _time;
 
     /// <summary>Initializes a new instance over a directory, which is created when first needed.</summary>
     /// <param name="directory">The cache directory.</param>
+    /// <param name="timeProvider">The clock that stamps each use (eviction order) and ages partial downloads, or <see langword="null"/> for the system clock.</param>
     /// <exception cref="ArgumentException"><paramref name="directory"/> is empty.</exception>
-    public ImageCache(string directory)
+    public ImageCache(string directory, TimeProvider? timeProvider = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         Directory = Path.GetFullPath(directory);
+        _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>Gets the full path of the cache directory.</summary>
     public string Directory { get; }
 
-    internal string PartialDirectory => Path.Combine(Directory, "partial");
+    private string PartialDirectory => Path.Combine(Directory, "partial");
 
-    internal string LockDirectory => Path.Combine(Directory, "locks");
+    private string LockDirectory => Path.Combine(Directory, "locks");
 
     /// <summary>Gets the path a verified image with this digest has in the cache, whether or not it is there.</summary>
     /// <param name="digest">The digest.</param>
@@ -62,67 +56,7 @@ public sealed class ImageCache
         return image is not null;
     }
 
-    /// <summary>
-    /// What <see cref="TryGet"/> does; <paramref name="rejected"/> tells a plain miss from a file that is there but
-    /// failed the check (a link, left in place for a fetch to refuse, or a file of the wrong size, evicted).
-    /// </summary>
-    internal CachedImage? Lookup(Sha3Digest digest, out bool rejected)
-    {
-        rejected = false;
-        var path = GetImagePath(digest);
-        var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            return null;
-        }
-
-        rejected = true;
-        if (FileSafety.IsLink(info))
-        {
-            return null;
-        }
-
-        if (ReadRecordedLength(path) != info.Length)
-        {
-            Evict(path);
-            return null;
-        }
-
-        rejected = false;
-        var now = DateTime.UtcNow;
-        Touch(path, now);
-        return new CachedImage(digest, path, info.Length, now);
-    }
-
-    /// <summary>
-    /// Gets the image from this cache (size checked, re-hashed when the fetcher's options ask for it), or downloads,
-    /// verifies and stores it through <paramref name="fetcher"/>, which must use this cache.
-    /// </summary>
-    /// <param name="fetcher">The fetcher that downloads on a miss; its <see cref="IImageFetcher.Cache"/> must be this cache's directory.</param>
-    /// <param name="digest">The digest the image must hash to.</param>
-    /// <param name="urls">One or more absolute <c>http</c>, <c>https</c> or <c>file</c> URLs (mirrors), tried in order on a miss.</param>
-    /// <param name="progress">Where progress is reported, or <see langword="null"/>.</param>
-    /// <param name="cancellationToken">The cancellation token.</param>
-    /// <returns>The verified image; <see cref="FetchedImage.FromCache"/> tells whether it was already here.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="fetcher"/> or <paramref name="urls"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The digest is default, <paramref name="fetcher"/> stores into another cache directory, or a URL is unusable.</exception>
-    /// <exception cref="ImageHashMismatchException">The only URL served bytes with another digest.</exception>
-    /// <exception cref="ImageDownloadException">The download failed.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; a partial download is kept for resuming.</exception>
-    public Task<FetchedImage> GetOrFetchAsync(IImageFetcher fetcher, Sha3Digest digest, IReadOnlyList<Uri> urls, IProgress<ImageFetchProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(fetcher);
-        ArgumentNullException.ThrowIfNull(urls);
-        EnsureDigest(digest);
-        if (!string.Equals(fetcher.Cache.Directory, Directory, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
-        {
-            throw new ArgumentException(ErrorMessages.FetcherUsesAnotherCache(fetcher.Cache.Directory, Directory), nameof(fetcher));
-        }
-
-        return fetcher.FetchAsync(digest, urls, progress is null ? null : new ImageFetchOptions { Progress = progress }, cancellationToken);
-    }
-
-    /// <summary>Re-hashes one cached image; a file that does not hash to its name is evicted.</summary>
+    /// <summary>Re-hashes one cached image at full hashing speed; a file that does not hash to its name is evicted.</summary>
     /// <param name="digest">The digest.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns><see langword="true"/> when the image is present and verified; <see langword="false"/> when absent or evicted.</returns>
@@ -132,7 +66,7 @@ public sealed class ImageCache
         return VerifyCoreAsync(digest, cancellationToken);
     }
 
-    /// <summary>Re-hashes every cached image, evicting those that no longer match.</summary>
+    /// <summary>Re-hashes every cached image at full hashing speed, evicting those that no longer match.</summary>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>Each image found and whether it verified.</returns>
     public async Task<IReadOnlyList<(CachedImage Image, bool Verified)>> VerifyAllAsync(CancellationToken cancellationToken = default)
@@ -196,7 +130,7 @@ public sealed class ImageCache
                 break;
             }
 
-            using var held = TryAcquireLock(image.Digest);
+            using var held = TryLock(image.Digest);
             if (held is null)
             {
                 continue;
@@ -221,97 +155,105 @@ public sealed class ImageCache
         return existed;
     }
 
-    /// <summary>Deletes partial downloads not modified for <paramref name="olderThan"/>, each only while holding its digest's lock, so a live download is never touched.</summary>
+    /// <summary>
+    /// Deletes partial downloads not modified for <paramref name="olderThan"/>, each only while holding its digest's
+    /// lock, so a live download is never touched; lock files that a killed process left behind are deleted too.
+    /// </summary>
     /// <param name="olderThan">The minimum age of a partial download to delete.</param>
     /// <returns>The number of partial downloads deleted.</returns>
     public int CleanStalePartials(TimeSpan olderThan)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(olderThan, TimeSpan.Zero);
-        if (!System.IO.Directory.Exists(PartialDirectory))
+        var deleted = 0;
+        var cutoff = _time.GetUtcNow().UtcDateTime - olderThan;
+        if (System.IO.Directory.Exists(PartialDirectory))
         {
-            return 0;
+            foreach (var file in System.IO.Directory.EnumerateFiles(PartialDirectory, "*.part"))
+            {
+                var stem = Path.GetFileNameWithoutExtension(file);
+                var dash = stem.LastIndexOf('-');
+                if (dash < 0 || !TryParseDigest(stem[(dash + 1)..], out var digest) || File.GetLastWriteTimeUtc(file) > cutoff)
+                {
+                    continue;
+                }
+
+                using var held = TryLock(digest);
+                if (held is null)
+                {
+                    continue;
+                }
+
+                FileSafety.DeleteIfExists(file);
+                PartialRecord.Delete(file);
+                deleted++;
+            }
         }
 
-        var deleted = 0;
-        var cutoff = DateTime.UtcNow - olderThan;
-        foreach (var file in System.IO.Directory.EnumerateFiles(PartialDirectory, "*.part"))
+        if (System.IO.Directory.Exists(LockDirectory))
         {
-            var stem = Path.GetFileNameWithoutExtension(file);
-            var dash = stem.LastIndexOf('-');
-            if (dash < 0 || !TryParseDigest(stem[(dash + 1)..], out var digest) || File.GetLastWriteTimeUtc(file) > cutoff)
+            foreach (var file in System.IO.Directory.EnumerateFiles(LockDirectory, "*.lock"))
             {
-                continue;
+                // Taking a free lock and releasing it deletes its file; a held one is left alone.
+                FileLock.TryAcquire(file)?.Dispose();
             }
-
-            using var held = TryAcquireLock(digest);
-            if (held is null)
-            {
-                continue;
-            }
-
-            FileSafety.DeleteIfExists(file);
-            PartialMetadata.Delete(file);
-            deleted++;
         }
 
         return deleted;
     }
 
-    internal string GetPartialPath(Sha3Digest digest) => Path.Combine(PartialDirectory, Key(digest) + ".part");
-
-    internal void EnsureDirectories(Sha3Digest digest)
+    /// <summary>
+    /// What <see cref="TryGet"/> does; <paramref name="rejected"/> tells a plain miss from a file that is there but
+    /// failed the check (a link, left in place for a fetch to refuse, or a file of the wrong size, evicted).
+    /// </summary>
+    internal CachedImage? Lookup(Sha3Digest digest, out bool rejected)
     {
+        rejected = false;
+        var path = GetImagePath(digest);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return null;
+        }
+
+        rejected = true;
+        if (FileSafety.IsLink(info))
+        {
+            return null;
+        }
+
+        if (ReadRecordedLength(path) != info.Length)
+        {
+            Evict(path);
+            return null;
+        }
+
+        rejected = false;
+        var now = Touch(path);
+        return new CachedImage(digest, path, info.Length, now);
+    }
+
+    /// <summary>Reserves <paramref name="digest"/> for a download into this cache: waits for its lock, then hands out the partial file to write and the commit that publishes it.</summary>
+    internal async ValueTask<ImageReservation> ReserveAsync(Sha3Digest digest, bool rehashExisting, CancellationToken cancellationToken)
+    {
+        EnsureDigest(digest);
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, AlgorithmDirectory(digest)));
         System.IO.Directory.CreateDirectory(PartialDirectory);
         System.IO.Directory.CreateDirectory(LockDirectory);
+        var held = await FileLock.AcquireAsync(LockPath(digest), _time, cancellationToken).ConfigureAwait(false);
+        return new Reservation(this, digest, Path.Combine(PartialDirectory, Key(digest) + ".part"), held, rehashExisting);
     }
 
-    internal static void RecordVerified(string imagePath, long length)
-    {
-        RecordLength(imagePath, length);
-        Touch(imagePath, DateTime.UtcNow);
-    }
+    internal static string Key(Sha3Digest digest) => AlgorithmDirectory(digest) + "-" + digest.ToString();
 
-    /// <summary>Writes the verified-length record of an image atomically (temp file, then rename over any old record).</summary>
-    internal static void RecordLength(string imagePath, long length) =>
-        FileSafety.ReplaceAtomically(imagePath + LengthSuffix, length.ToString(CultureInfo.InvariantCulture));
+    private string LockPath(Sha3Digest digest) => Path.Combine(LockDirectory, Key(digest) + ".lock");
 
-    /// <summary>Takes the digest's OS file lock, waiting while another process or fetch holds it.</summary>
-    internal async ValueTask<FileStream> AcquireLockAsync(Sha3Digest digest, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var held = TryAcquireLock(digest);
-            if (held is not null)
-            {
-                return held;
-            }
-
-            await Task.Delay(LockPollInterval, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Takes the digest's OS file lock if it is free (<see cref="FileShare.None"/> is an exclusive <c>flock</c> on Unix, a share-mode lock on Windows).</summary>
-    internal FileStream? TryAcquireLock(Sha3Digest digest)
+    private FileLock? TryLock(Sha3Digest digest)
     {
         System.IO.Directory.CreateDirectory(LockDirectory);
-        var path = Path.Combine(LockDirectory, Key(digest) + ".lock");
-        FileSafety.EnsureNotLink(path);
-        try
-        {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException) when (OperatingSystem.IsWindows())
-        {
-            return null;
-        }
+        return FileLock.TryAcquire(LockPath(digest));
     }
 
-    internal async ValueTask<bool> VerifyCoreAsync(Sha3Digest digest, CancellationToken cancellationToken)
+    private async ValueTask<bool> VerifyCoreAsync(Sha3Digest digest, CancellationToken cancellationToken)
     {
         var path = GetImagePath(digest);
         if (!File.Exists(path))
@@ -335,13 +277,11 @@ public sealed class ImageCache
 
         if (ReadRecordedLength(path) != length)
         {
-            RecordVerified(path, length);
+            RecordLength(path, length);
         }
 
         return true;
     }
-
-    internal static string Key(Sha3Digest digest) => AlgorithmDirectory(digest) + "-" + digest.ToString();
 
     private static string AlgorithmDirectory(Sha3Digest digest) => "sha3-" + digest.BitLength.ToString(CultureInfo.InvariantCulture);
 
@@ -365,6 +305,10 @@ public sealed class ImageCache
         return true;
     }
 
+    /// <summary>Writes the verified-length record of an image atomically (temp file, then rename over any old record).</summary>
+    private static void RecordLength(string imagePath, long length) =>
+        FileSafety.ReplaceAtomically(imagePath + LengthSuffix, length.ToString(CultureInfo.InvariantCulture));
+
     private static long ReadRecordedLength(string imagePath)
     {
         try
@@ -378,8 +322,9 @@ public sealed class ImageCache
         }
     }
 
-    internal static void Touch(string path, DateTime now)
+    private DateTime Touch(string path)
     {
+        var now = _time.GetUtcNow().UtcDateTime;
         try
         {
             File.SetLastAccessTimeUtc(path, now);
@@ -392,11 +337,39 @@ public sealed class ImageCache
         {
             // Same: a cache on a volume that refuses it still works.
         }
+
+        return now;
     }
 
     private static void Evict(string path)
     {
         FileSafety.DeleteIfExists(path);
         FileSafety.DeleteIfExists(path + LengthSuffix);
+    }
+
+    /// <summary>A digest reserved in this cache: the length record is written before the rename, the use stamped after it.</summary>
+    private sealed class Reservation(ImageCache cache, Sha3Digest digest, string partialPath, FileLock held, bool rehashExisting)
+        : ImageReservation(digest, cache.GetImagePath(digest), partialPath, held)
+    {
+        public override async ValueTask<long?> FindExistingAsync(CancellationToken cancellationToken)
+        {
+            if (cache.Lookup(Digest, out _) is not { } image)
+            {
+                return null;
+            }
+
+            if (rehashExisting && !await cache.VerifyCoreAsync(Digest, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            return image.Length;
+        }
+
+        // Another process checks an image's size against its record without taking the lock: the record must exist
+        // before the image appears under its name, or that check would evict the new image as corrupt.
+        protected override void BeforeRename(long length) => RecordLength(FinalPath, length);
+
+        protected override void AfterRename() => cache.Touch(FinalPath);
     }
 }

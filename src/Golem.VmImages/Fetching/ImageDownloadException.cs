@@ -40,7 +40,7 @@ public class ImageDownloadException : Exception
         Attempts = attempts;
     }
 
-    /// <summary>Gets the URL that failed, or <see langword="null"/> when several mirrors failed (see <see cref="UrlFailures"/>).</summary>
+    /// <summary>Gets the URL that failed, with its user info and query redacted, or <see langword="null"/> when several mirrors failed (see <see cref="UrlFailures"/>).</summary>
     public Uri? Url { get; }
 
     /// <summary>Gets the HTTP status of the last response, if one was received.</summary>

@@ -22,5 +22,5 @@ public enum ImageFetchPhase
 /// <param name="BytesPerSecond">The transfer rate of the current attempt.</param>
 /// <param name="Attempt">The attempt number against the current URL, from 1.</param>
 /// <param name="Phase">The phase.</param>
-/// <param name="Url">The URL being fetched, or <see langword="null"/> while resolving.</param>
+/// <param name="Url">The URL being fetched, with its user info and query redacted, or <see langword="null"/> while resolving.</param>
 public readonly record struct ImageFetchProgress(long BytesDone, long? TotalBytes, double BytesPerSecond, int Attempt, ImageFetchPhase Phase, Uri? Url);

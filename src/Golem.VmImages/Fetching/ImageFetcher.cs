@@ -1,36 +1,38 @@
 using System.Diagnostics.Metrics;
-using Golem.VmImages.Hashing;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.Retry;
 
 namespace Golem.VmImages.Fetching;
 
 /// <summary>
-/// The <see cref="IImageFetcher"/>: one verified, resumable, retrying download per digest at a time, in this process
-/// (concurrent callers share one task) and across processes (an OS file lock per digest).
+/// The <see cref="IImageFetcher"/>: one verified, resumable, retrying download per (digest, destination) at a time,
+/// in this process (concurrent callers asking for the same image at the same place share one task) and across
+/// processes (an OS file lock per destination).
 /// </summary>
 /// <remarks>
-/// Each URL is tried through a Polly <see cref="ResiliencePipeline"/>: transient failures (connection errors, stalls,
-/// 408, 429 and 5xx) are retried with exponential backoff and jitter, honouring <c>Retry-After</c> up to a cap; each
-/// attempt resumes from the bytes already verified-in-progress with <c>Range</c> and <c>If-Range</c>. Permanent
-/// failures (other 4xx, a digest mismatch, an oversize or encoded body) move on to the next URL at once.
+/// The path of one fetch: a cache hit is returned after its size check. Otherwise the fetcher reserves the image's
+/// place (<see cref="ImageCache"/>, or a destination file) under its lock, and tries each URL in a Polly
+/// <see cref="ResiliencePipeline"/>: transient failures (connection errors, stalls, 408, 429 and 5xx) are retried
+/// with exponential backoff and jitter, honouring <c>Retry-After</c> up to a cap; each attempt resumes the partial
+/// file with <c>Range</c> and <c>If-Range</c>, and a resumed file that does not verify is downloaded once more from
+/// byte 0. Permanent failures (other 4xx, a digest mismatch, an oversize or encoded body) move on to the next URL at
+/// once. The verified file is committed to its place by the reservation: nothing unverified ever gets a final name.
 /// </remarks>
-public sealed partial class ImageFetcher : IImageFetcher, IDisposable
+public sealed class ImageFetcher : IImageFetcher, IDisposable
 {
     /// <summary>The name of the <see cref="HttpClient"/> the fetcher uses when registered with dependency injection.</summary>
     public const string HttpClientName = "Golem.VmImages.Fetcher";
 
     private readonly ImageFetcherOptions _options;
-    private int _writeBackHints;
-    private readonly Func<HttpClient> _httpClient;
     private readonly HttpClient? _ownedClient;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly FetcherMetrics _metrics;
+    private readonly ImageDownloader _downloader;
     private readonly ResiliencePipeline _pipeline;
-    private readonly Dictionary<string, SharedFetch> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<(Sha3Digest Digest, string Path), SharedFetch> _inFlight = [];
     private readonly Lock _gate = new();
 
     /// <summary>Initializes a new instance with default options, its own <see cref="HttpClient"/> and the default cache directory.</summary>
@@ -40,7 +42,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     }
 
     /// <summary>Initializes a new instance.</summary>
-    /// <param name="options">The options; validated here.</param>
+    /// <param name="options">The options; validated here exactly as <see cref="ImageFetcherOptionsValidator"/> validates them at start-up.</param>
     /// <param name="httpClient">
     /// The client, or <see langword="null"/> for one made by <see cref="CreateHttpHandler"/>. A supplied client should
     /// not follow redirects itself (the fetcher does, refusing HTTPS→HTTP) nor decompress, and should have no <see cref="HttpClient.Timeout"/>.
@@ -50,7 +52,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     /// <param name="timeProvider">The clock for timeouts and delays, or <see langword="null"/> for the system clock.</param>
     /// <param name="meterFactory">The meter factory, or <see langword="null"/> for a private meter.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="ArgumentException">The options are invalid; the message names each bad value once, with the valid range.</exception>
     public ImageFetcher(
         ImageFetcherOptions options,
         HttpClient? httpClient = null,
@@ -80,26 +82,39 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
         _options = options;
         if (httpClientFactory is null)
         {
-            _ownedClient = new HttpClient(CreateHttpHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+            _ownedClient = Http.GolemUserAgent.Apply(new HttpClient(CreateHttpHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan });
             var owned = _ownedClient;
             httpClientFactory = () => owned;
         }
 
-        _httpClient = httpClientFactory;
-        Cache = cache ?? new ImageCache(options.CacheDirectory);
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
+        Cache = cache ?? new ImageCache(options.CacheDirectory, _time);
         _metrics = new FetcherMetrics(meterFactory);
-        _pipeline = BuildPipeline();
+        _downloader = new ImageDownloader(options, httpClientFactory, _logger, _time, _metrics);
+        _pipeline = FetchResilience.Build(options, _time, _logger, _metrics);
     }
 
     /// <inheritdoc/>
     public ImageCache Cache { get; }
 
+    /// <summary>Gets or sets a test hook called right after a verified file appeared under its final name.</summary>
+    internal Action<string>? AfterPublishForTesting { get; set; }
+
+    /// <summary>Gets or sets the distance, in bytes, between two write-back hints to the kernel; 0 turns them off (see <see cref="WriteBack"/>).</summary>
+    internal long WriteBackInterval
+    {
+        get => _downloader.WriteBackInterval;
+        set => _downloader.WriteBackInterval = value;
+    }
+
+    /// <summary>Gets the number of write-back hints given by the fetches of this instance so far (a test hook).</summary>
+    internal int WriteBackHintsForTesting => _downloader.WriteBackHints;
+
     /// <summary>
     /// Creates the handler the fetcher's own client uses: no automatic decompression (a <c>Content-Encoding</c> is an
-    /// error, faults.md 12), no automatic redirects (the fetcher follows them itself), bounded connect time, and
-    /// pooled connections recycled every few minutes so DNS changes are seen.
+    /// error), no automatic redirects (the fetcher follows them itself), bounded connect time, and pooled connections
+    /// recycled every few minutes so DNS changes are seen.
     /// </summary>
     /// <returns>A new handler.</returns>
     public static SocketsHttpHandler CreateHttpHandler() => new()
@@ -112,7 +127,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
     };
 
     /// <inheritdoc/>
-    public Task<FetchedImage> FetchAsync(Sha3Digest expected, IReadOnlyList<Uri> urls, ImageFetchOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<FetchedImage> FetchAsync(Sha3Digest expected, IReadOnlyList<Uri> urls, ImageFetchRequest? request = null, CancellationToken cancellationToken = default)
     {
         if (expected.IsDefault)
         {
@@ -127,21 +142,22 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
 
         for (var i = 0; i < urls.Count; i++)
         {
-            ValidateUrl(urls[i], i);
+            ValidateUrl(urls[i], i, _options.AllowFileUrls);
         }
 
         string? destination = null;
-        if (options?.DestinationPath is { } requested)
+        if (request?.DestinationPath is { } requested)
         {
             if (string.IsNullOrWhiteSpace(requested))
             {
-                throw new ArgumentException(ErrorMessages.DestinationEmpty, nameof(options));
+                throw new ArgumentException(ErrorMessages.DestinationEmpty, nameof(request));
             }
 
             destination = Path.GetFullPath(requested);
+            DestinationReservation.EnsureUsable(destination);
         }
 
-        return FetchCoreAsync(expected, [.. urls], options?.Progress, destination, cancellationToken);
+        return FetchCoreAsync(expected, [.. urls], request?.Progress, destination, cancellationToken);
     }
 
     /// <summary>Disposes the <see cref="HttpClient"/> the fetcher created for itself, if any.</summary>
@@ -151,7 +167,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
         _metrics.Dispose();
     }
 
-    private static void ValidateUrl(Uri? urls, int index)
+    private static void ValidateUrl(Uri? urls, int index, bool fileAllowed)
     {
         // The parameter is named after the list it comes from, so the exception names the caller's argument.
         if (urls is null)
@@ -164,15 +180,16 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             throw new ArgumentException(ErrorMessages.UrlRelative(urls), nameof(urls));
         }
 
-        if (urls.Scheme != Uri.UriSchemeHttp && urls.Scheme != Uri.UriSchemeHttps && urls.Scheme != Uri.UriSchemeFile)
+        if (urls.Scheme != Uri.UriSchemeHttp && urls.Scheme != Uri.UriSchemeHttps && !(fileAllowed && urls.Scheme == Uri.UriSchemeFile))
         {
-            throw new ArgumentException(ErrorMessages.UrlScheme(urls), nameof(urls));
+            throw new ArgumentException(ErrorMessages.UrlScheme(urls, fileAllowed), nameof(urls));
         }
     }
 
+    /// <summary>Joins a fetch of the same digest to the same place already running in this process, or starts one; the last caller to give up cancels it.</summary>
     private async Task<FetchedImage> FetchCoreAsync(Sha3Digest expected, Uri[] urls, IProgress<ImageFetchProgress>? progress, string? destination, CancellationToken cancellationToken)
     {
-        var key = destination ?? Cache.GetImagePath(expected);
+        var key = (expected, destination ?? Cache.GetImagePath(expected));
         SharedFetch shared;
         lock (_gate)
         {
@@ -199,7 +216,7 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             }
             else
             {
-                Log.JoinedInFlight(_logger, key);
+                FetcherLog.JoinedInFlight(_logger, expected.ToString(), key.Item2);
             }
 
             shared.Waiters++;
@@ -235,67 +252,66 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
         var started = _time.GetTimestamp();
         if (destination is null && await TryCacheHitAsync(expected, cancellationToken).ConfigureAwait(false) is { } hit)
         {
-            return Hit(hit, started, progress);
+            return Hit(hit.Path, expected, hit.Length, started, progress);
         }
 
         using var deadline = new CancellationTokenSource(_options.OverallTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var token = linked.Token;
+        var tried = new List<Uri>(urls.Length);
         try
         {
-            Cache.EnsureDirectories(expected);
             progress?.Report(new ImageFetchProgress(0, null, 0, 0, ImageFetchPhase.Resolving, null));
-            var lockStream = await Cache.AcquireLockAsync(expected, token).ConfigureAwait(false);
-            await using (lockStream.ConfigureAwait(false))
+            using var reservation = destination is null
+                ? await Cache.ReserveAsync(expected, _options.RehashOnCacheHit, token).ConfigureAwait(false)
+                : await DestinationReservation.ReserveAsync(destination, expected, _time, token).ConfigureAwait(false);
+            if (await reservation.FindExistingAsync(token).ConfigureAwait(false) is { } length)
             {
-                if (destination is null && await TryCacheHitAsync(expected, token).ConfigureAwait(false) is { } later)
-                {
-                    return Hit(later, started, progress);
-                }
-
-                if (destination is not null && FileSafety.Exists(destination))
-                {
-                    throw new IOException(ErrorMessages.DestinationExists(destination));
-                }
-
-                var failures = new List<Exception>();
-                foreach (var url in urls)
-                {
-                    try
-                    {
-                        var image = await FetchFromUrlAsync(expected, url, progress, destination, started, token).ConfigureAwait(false);
-                        _metrics.Fetched("downloaded");
-                        if (destination is null && _options.MaxCacheSize > 0)
-                        {
-                            // This image's lock is held, so eviction never takes the image just fetched.
-                            Cache.Prune(_options.MaxCacheSize);
-                        }
-
-                        return image;
-                    }
-                    catch (Exception ex) when (ex is ImageDownloadException or ImageHashMismatchException && !token.IsCancellationRequested)
-                    {
-                        Log.UrlFailed(_logger, url, ex.Message);
-                        failures.Add(ex);
-                    }
-                }
-
-                _metrics.Fetched(failures.TrueForAll(f => f is ImageHashMismatchException) ? "mismatch" : "failed");
-                if (failures.Count == 1)
-                {
-                    throw failures[0];
-                }
-
-                throw new ImageDownloadException(ErrorMessages.AllUrlsFailed(expected, urls, failures), null, null, failures.Sum(AttemptsOf), new AggregateException(failures))
-                {
-                    UrlFailures = failures,
-                };
+                // Another fetch (here or in another process) finished this image while this one waited for the lock.
+                return Hit(reservation.FinalPath, expected, length, started, progress);
             }
+
+            reservation.AfterPublishForTesting = AfterPublishForTesting;
+            var failures = new List<Exception>();
+            foreach (var url in urls)
+            {
+                tried.Add(url);
+                try
+                {
+                    var image = await DownloadAsync(reservation, url, progress, started, token).ConfigureAwait(false);
+                    _metrics.Fetched("downloaded");
+                    if (destination is null && _options.MaxCacheSize > 0)
+                    {
+                        // This image's lock is held, so eviction never takes the image just fetched.
+                        Cache.Prune(_options.MaxCacheSize);
+                    }
+
+                    return image;
+                }
+                catch (Exception ex) when (ex is ImageDownloadException or ImageHashMismatchException && !token.IsCancellationRequested)
+                {
+                    FetcherLog.UrlFailed(_logger, UrlRedaction.ToSafeUri(url), ex.Message);
+                    failures.Add(ex);
+                }
+            }
+
+            _metrics.Fetched(failures.TrueForAll(f => f is ImageHashMismatchException) ? "mismatch" : "failed");
+            if (failures.Count == 1)
+            {
+                // The one failure as it was thrown, its stack included.
+                ExceptionDispatchInfo.Throw(failures[0]);
+            }
+
+            throw new ImageDownloadException(ErrorMessages.AllUrlsFailed(expected, urls, failures), null, null, failures.Sum(AttemptsOf), new AggregateException(failures))
+            {
+                UrlFailures = failures,
+            };
         }
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             _metrics.Fetched("timeout");
-            throw new ImageDownloadException(ErrorMessages.DeadlineExceeded(expected, _options.OverallTimeout), urls[0], null, 0, new TimeoutException(ex.Message, ex));
+            var last = tried.Count > 0 ? tried[^1] : urls[0];
+            throw new ImageDownloadException(ErrorMessages.DeadlineExceeded(expected, _options.OverallTimeout, tried.Count > 0 ? tried : urls), UrlRedaction.ToSafeUri(last), null, 0, new TimeoutException(ex.Message, ex));
         }
         catch (OperationCanceledException)
         {
@@ -304,15 +320,71 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
         }
     }
 
+    /// <summary>Downloads from one URL into the reservation's partial file through the resilience pipeline, then commits the verified file.</summary>
+    private async Task<FetchedImage> DownloadAsync(ImageReservation reservation, Uri url, IProgress<ImageFetchProgress>? progress, long started, CancellationToken cancellationToken)
+    {
+        progress?.Report(new ImageFetchProgress(0, null, 0, 0, ImageFetchPhase.Resolving, UrlRedaction.ToSafeUri(url)));
+        var download = await ResumableDownload.OpenAsync(reservation, url, _options.BufferSize, cancellationToken).ConfigureAwait(false);
+        await using (download.ConfigureAwait(false))
+        {
+            if (download.Offset > 0)
+            {
+                FetcherLog.ResumingPartial(_logger, download.SafeUrl, download.Offset);
+            }
+
+            try
+            {
+                if (url.IsFile)
+                {
+                    await _downloader.CopyLocalFileAsync(download, progress, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _pipeline.ExecuteAsync(
+                        static (state, token) => new ValueTask(state.Downloader.AttemptAsync(state.Download, state.Progress, token)),
+                        (Downloader: _downloader, Download: download, Progress: progress),
+                        cancellationToken).ConfigureAwait(false);
+                }
+
+                progress?.Report(download.Snapshot(ImageFetchPhase.Verifying, 0));
+                var length = download.Offset;
+                await download.CloseAsync().ConfigureAwait(false);
+                reservation.Commit(length);
+                FetcherLog.Verified(_logger, reservation.Digest.ToString(), download.SafeUrl, length, download.Attempt);
+                return new FetchedImage(reservation.FinalPath, reservation.Digest, length, FromCache: false, download.BytesTransferred, _time.GetElapsedTime(started), download.Attempt, download.SafeUrl);
+            }
+            catch (ImageTooLargeException)
+            {
+                // An oversize body is never resumed: drop what was received.
+                download.RestartFromZero();
+                throw;
+            }
+            catch (TransientFailure ex)
+            {
+                // Attempts exhausted: report the last failure as the public type.
+                throw new ImageDownloadException(ex.Message, ex.Url, ex.StatusCode, download.Attempt, ex.InnerException)
+                {
+                    IsTransient = true,
+                    RetryAfter = ex.RetryAfter,
+                };
+            }
+            catch (ImageDownloadException ex)
+            {
+                ex.Attempts = Math.Max(ex.Attempts, download.Attempt);
+                throw;
+            }
+        }
+    }
+
     private static int AttemptsOf(Exception ex) => ex is ImageDownloadException d ? d.Attempts : 1;
 
-    private FetchedImage Hit(CachedImage image, long started, IProgress<ImageFetchProgress>? progress)
+    private FetchedImage Hit(string path, Sha3Digest digest, long length, long started, IProgress<ImageFetchProgress>? progress)
     {
         _metrics.CacheHit();
         _metrics.Fetched("cached");
-        Log.CacheHit(_logger, image.Digest.ToString(), image.Path);
-        progress?.Report(new ImageFetchProgress(image.Length, image.Length, 0, 0, ImageFetchPhase.Cached, null));
-        return new FetchedImage(image.Path, image.Digest, image.Length, FromCache: true, 0, _time.GetElapsedTime(started), 0, null);
+        FetcherLog.CacheHit(_logger, digest.ToString(), path);
+        progress?.Report(new ImageFetchProgress(length, length, 0, 0, ImageFetchPhase.Cached, null));
+        return new FetchedImage(path, digest, length, FromCache: true, 0, _time.GetElapsedTime(started), 0, null);
     }
 
     private async ValueTask<CachedImage?> TryCacheHitAsync(Sha3Digest expected, CancellationToken cancellationToken)
@@ -328,249 +400,14 @@ public sealed partial class ImageFetcher : IImageFetcher, IDisposable
             return null;
         }
 
-        if (_options.RehashOnCacheHit && !await Cache.VerifyCoreAsync(expected, cancellationToken).ConfigureAwait(false))
+        if (_options.RehashOnCacheHit && !await Cache.VerifyAsync(expected, cancellationToken).ConfigureAwait(false))
         {
-            Log.CacheEntryCorrupt(_logger, expected.ToString(), image.Path);
+            FetcherLog.CacheEntryCorrupt(_logger, expected.ToString(), image.Path);
             _metrics.VerifyFailed();
             return null;
         }
 
         return image;
-    }
-
-    private ResiliencePipeline BuildPipeline() =>
-        _options.MaxAttempts <= 1
-            ? ResiliencePipeline.Empty // Polly's retry needs at least one retry; one attempt means no retry strategy at all.
-            : new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = _options.MaxAttempts - 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.BackoffBase,
-                MaxDelay = _options.BackoffCap,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is ImageDownloadException { IsTransient: true }),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception switch
-                {
-                    TransientFailure { RetryImmediately: true } => TimeSpan.Zero,
-                    ImageDownloadException { RetryAfter: { } retryAfter } => retryAfter > _options.RetryAfterCap ? _options.RetryAfterCap : retryAfter,
-                    _ => (TimeSpan?)null,
-                }),
-                OnRetry = args =>
-                {
-                    _metrics.Retried();
-                    Log.Retrying(_logger, args.AttemptNumber + 2, _options.MaxAttempts, args.RetryDelay, args.Outcome.Exception?.Message ?? string.Empty);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
-
-    private async Task<FetchedImage> FetchFromUrlAsync(Sha3Digest expected, Uri url, IProgress<ImageFetchProgress>? progress, string? destination, long started, CancellationToken cancellationToken)
-    {
-        var finalPath = destination ?? Cache.GetImagePath(expected);
-        var partialPath = destination is null
-            ? Cache.GetPartialPath(expected)
-            : Path.Combine(Path.GetDirectoryName(finalPath)!, "." + Path.GetFileName(finalPath) + ".partial");
-        var download = new Download(expected, url, partialPath, Sha3Hasher.Create(expected.BitLength), progress, _time)
-        {
-            StallTimeout = _options.StallTimeout,
-            StallWindowTarget = Math.Max(1, (long)Math.Min(long.MaxValue / 2, _options.MinimumBytesPerSecond * _options.StallTimeout.TotalSeconds)),
-            Metrics = _metrics,
-        };
-        try
-        {
-            await OpenPartialAsync(download, cancellationToken).ConfigureAwait(false);
-            if (url.IsFile)
-            {
-                await CopyLocalFileAsync(download, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                try
-                {
-                    await RunAttemptsAsync(download, cancellationToken).ConfigureAwait(false);
-                }
-                catch (TransientFailure ex) when (ex.RestartAfterMismatch && download.Offset == 0)
-                {
-                    // The attempt budget ran out on the attempt that found the resumed file spliced; the one restart
-                    // from byte 0 is owed all the same (at most once: RestartedAfterMismatch is set), within the deadline.
-                    await RunAttemptsAsync(download, cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            progress?.Report(download.Snapshot(ImageFetchPhase.Verifying));
-            Interlocked.Add(ref _writeBackHints, download.WriteBackHints);
-            var length = download.Offset;
-            download.File!.Flush(flushToDisk: true);
-            await download.File.DisposeAsync().ConfigureAwait(false);
-            download.File = null;
-            FileSafety.MakeReadOnly(partialPath);
-            if (destination is null)
-            {
-                // The length record goes first: another process's size check (faults.md 5, 21), which runs before it
-                // takes the lock, must never see the new image without its record and evict it as corrupt.
-                ImageCache.RecordLength(finalPath, length);
-            }
-
-            FileSafety.MoveNoReplace(partialPath, finalPath);
-            AfterPublishForTesting?.Invoke(finalPath);
-            PartialMetadata.Delete(partialPath);
-            if (destination is null)
-            {
-                ImageCache.Touch(finalPath, DateTime.UtcNow);
-            }
-
-            Log.Verified(_logger, expected.ToString(), url, length, download.Attempt);
-            return new FetchedImage(finalPath, expected, length, FromCache: false, download.BytesTransferred, _time.GetElapsedTime(started), download.Attempt, url);
-        }
-        catch (ImageTooLargeException)
-        {
-            // An oversize body is never resumed: drop what was received.
-            if (download.File is not null)
-            {
-                ResetToZero(download);
-            }
-
-            throw;
-        }
-        catch (TransientFailure ex)
-        {
-            // Attempts exhausted: report the last failure as the public type.
-            throw new ImageDownloadException(ex.Message, ex.Url, ex.StatusCode, download.Attempt, ex.InnerException)
-            {
-                IsTransient = true,
-                RetryAfter = ex.RetryAfter,
-            };
-        }
-        catch (ImageDownloadException ex)
-        {
-            ex.Attempts = Math.Max(ex.Attempts, download.Attempt);
-            throw;
-        }
-        finally
-        {
-            if (download.File is not null)
-            {
-                await download.File.DisposeAsync().ConfigureAwait(false);
-                if (download.Offset == 0)
-                {
-                    // Nothing worth resuming (a refused request, a mismatch): leave no temp file behind.
-                    FileSafety.DeleteIfExists(partialPath);
-                    PartialMetadata.Delete(partialPath);
-                }
-            }
-        }
-    }
-
-    /// <summary>Gets or sets a test hook called right after a verified file appeared under its final name.</summary>
-    internal Action<string>? AfterPublishForTesting { get; set; }
-
-    /// <summary>Gets or sets the distance, in bytes, between two write-back hints to the kernel; 0 turns them off (see <see cref="WriteBack"/>).</summary>
-    internal long WriteBackInterval { get; set; } = WriteBack.DefaultInterval;
-
-    /// <summary>Gets the number of write-back hints given by the fetches of this instance so far (a test hook).</summary>
-    internal int WriteBackHintsForTesting => Volatile.Read(ref _writeBackHints);
-
-    private Task RunAttemptsAsync(Download download, CancellationToken cancellationToken) =>
-        _pipeline.ExecuteAsync(static async (state, token) => await state.Fetcher.AttemptAsync(state.Download, token).ConfigureAwait(false), (Fetcher: this, Download: download), cancellationToken).AsTask();
-
-    private async Task CopyLocalFileAsync(Download download, CancellationToken cancellationToken)
-    {
-        download.Attempt = 1;
-        download.AttemptStarted = _time.GetTimestamp();
-        ResetToZero(download);
-        var path = download.Url.LocalPath;
-        FileStream source;
-        try
-        {
-            source = FileSafety.OpenRead(path, checkLink: false);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-        {
-            throw new ImageDownloadException(ErrorMessages.LocalFileUnreadable(download.Url, ex.Message), download.Url, null, 1, ex);
-        }
-
-        await using (source.ConfigureAwait(false))
-        {
-            if (source.Length > _options.MaxImageSize)
-            {
-                throw new ImageTooLargeException(download.Url, _options.MaxImageSize, source.Length);
-            }
-
-            EnsureFreeSpace(download, source.Length);
-            download.Total = source.Length;
-            download.Offset = await TransferPipeline.CopyAsync(source, download.File!.SafeFileHandle, 0, download.Hasher, _options.MaxImageSize, null, download.Url, _options.BufferSize, WriteBackInterval, download, cancellationToken).ConfigureAwait(false);
-        }
-
-        // A local copy never spans responses, so a mismatch is final (faults.md 2).
-        CheckDigest(download, fromRangeNotSatisfiable: false);
-    }
-
-    private void EnsureFreeSpace(Download download, long? total)
-    {
-        if (_options.MinimumFreeDiskSpace == 0 && total is null)
-        {
-            return;
-        }
-
-        var directory = Path.GetDirectoryName(download.PartialPath)!;
-        long available;
-        try
-        {
-            available = new DriveInfo(directory).AvailableFreeSpace;
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            return;
-        }
-
-        var needed = Math.Max(0, (total ?? download.Offset) - download.Offset);
-        if (available - needed < _options.MinimumFreeDiskSpace)
-        {
-            throw new ImageDownloadException(ErrorMessages.NotEnoughDiskSpace(directory, available, needed, _options.MinimumFreeDiskSpace), download.Url, null, download.Attempt, new IOException(ErrorMessages.DiskFull(directory)));
-        }
-    }
-
-    /// <summary>Opens the digest's partial file: resumes it when it came from this URL (re-hashing its prefix from disk), else starts afresh.</summary>
-    private async Task OpenPartialAsync(Download download, CancellationToken cancellationToken)
-    {
-        var path = download.PartialPath;
-        var metadata = PartialMetadata.TryRead(path);
-        var exists = FileSafety.Exists(path);
-        if (exists && metadata is not null && metadata.Url == download.Url && !download.Url.IsFile)
-        {
-            download.File = FileSafety.OpenExisting(path);
-            download.Progress?.Report(download.Snapshot(ImageFetchPhase.Resolving));
-            var length = download.File.Length;
-            download.Offset = await StreamHashing.AppendFileRangeAsync(download.Hasher, download.File.SafeFileHandle, length, progress: null, _options.BufferSize, cancellationToken).ConfigureAwait(false);
-            download.ETag = metadata.ETag;
-            download.LastModified = metadata.LastModified;
-            download.Total = metadata.TotalLength;
-            download.SpansResponses = download.Offset > 0;
-            Log.ResumingPartial(_logger, download.Url, download.Offset);
-            return;
-        }
-
-        if (exists)
-        {
-            FileSafety.EnsureNotLink(path);
-            FileSafety.DeleteIfExists(path);
-            PartialMetadata.Delete(path);
-        }
-
-        download.File = FileSafety.CreateExclusive(path);
-    }
-
-    private static void ResetToZero(Download download)
-    {
-        download.Hasher.Reset();
-        download.File!.SetLength(0);
-        download.Offset = 0;
-        download.SpansResponses = false;
-        download.ETag = null;
-        download.LastModified = null;
-        download.Total = null;
-        PartialMetadata.Delete(download.PartialPath);
     }
 
     private sealed class SharedFetch

@@ -3,19 +3,21 @@ using Microsoft.Extensions.Options;
 namespace Golem.VmImages.Fetching;
 
 /// <summary>
-/// Validates <see cref="ImageFetcherOptions"/>: its data annotations (through the options source generator, without
-/// reflection, so trimmed and native AOT applications validate the same), the <see cref="TimeSpan"/> ranges and the
-/// rules that span several properties.
+/// Validates <see cref="ImageFetcherOptions"/>: every value against its documented range and the rules that span
+/// several properties. The <see cref="ImageFetcher"/> constructor runs the same checks, so a value is accepted or
+/// refused alike with and without dependency injection; each bad value is reported once, with its name, its value
+/// and the valid range.
 /// </summary>
 public sealed class ImageFetcherOptionsValidator : IValidateOptions<ImageFetcherOptions>
 {
-    private static readonly ImageFetcherOptionsAnnotationsValidator Annotations = new();
+    private const string Type = nameof(ImageFetcherOptions);
 
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, ImageFetcherOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return OptionsValidation.Combine(Annotations.Validate(name, options), Collect(options));
+        var failures = Collect(options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     internal static List<string> Collect(ImageFetcherOptions options)
@@ -23,9 +25,21 @@ public sealed class ImageFetcherOptionsValidator : IValidateOptions<ImageFetcher
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.CacheDirectory))
         {
-            failures.Add(ErrorMessages.OptionCacheDirectoryEmpty);
+            failures.Add(ErrorMessages.OptionEmpty(Type, nameof(options.CacheDirectory)));
         }
 
+        OptionRange.Check(failures, Type, nameof(options.MaxCacheSize), options.MaxCacheSize, 0, long.MaxValue);
+        OptionRange.Check(failures, Type, nameof(options.MaxAttempts), options.MaxAttempts, 1, 100);
+        OptionRange.Check(failures, Type, nameof(options.BackoffBase), options.BackoffBase, TimeSpan.Zero, TimeSpan.FromHours(1));
+        OptionRange.Check(failures, Type, nameof(options.BackoffCap), options.BackoffCap, TimeSpan.Zero, TimeSpan.FromHours(1));
+        OptionRange.Check(failures, Type, nameof(options.RetryAfterCap), options.RetryAfterCap, TimeSpan.Zero, TimeSpan.FromHours(1));
+        OptionRange.Check(failures, Type, nameof(options.StallTimeout), options.StallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
+        OptionRange.Check(failures, Type, nameof(options.MinimumBytesPerSecond), options.MinimumBytesPerSecond, 0, long.MaxValue);
+        OptionRange.Check(failures, Type, nameof(options.OverallTimeout), options.OverallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(7));
+        OptionRange.Check(failures, Type, nameof(options.MaxImageSize), options.MaxImageSize, 0, long.MaxValue);
+        OptionRange.Check(failures, Type, nameof(options.MinimumFreeDiskSpace), options.MinimumFreeDiskSpace, 0, long.MaxValue);
+        OptionRange.Check(failures, Type, nameof(options.MaxRedirects), options.MaxRedirects, 0, 50);
+        OptionRange.Check(failures, Type, nameof(options.BufferSize), options.BufferSize, 4096, 64 << 20);
         if (options.BackoffCap < options.BackoffBase)
         {
             failures.Add(ErrorMessages.OptionBackoffCapBelowBase(options.BackoffCap, options.BackoffBase));
@@ -36,40 +50,6 @@ public sealed class ImageFetcherOptionsValidator : IValidateOptions<ImageFetcher
             failures.Add(ErrorMessages.OptionStallAboveOverall(options.StallTimeout, options.OverallTimeout));
         }
 
-        if (options.MaxAttempts < 1)
-        {
-            failures.Add(ErrorMessages.OptionOutOfRange(nameof(options.MaxAttempts), options.MaxAttempts, "at least 1"));
-        }
-
-        if (options.BufferSize < 4096)
-        {
-            failures.Add(ErrorMessages.OptionOutOfRange(nameof(options.BufferSize), options.BufferSize, "at least 4096"));
-        }
-
-        if (options.MaxImageSize < 0 || options.MaxCacheSize < 0 || options.MinimumFreeDiskSpace < 0 || options.MinimumBytesPerSecond < 0)
-        {
-            failures.Add(ErrorMessages.OptionNegativeSize);
-        }
-
-        CheckTime(failures, nameof(options.BackoffBase), options.BackoffBase, TimeSpan.Zero, TimeSpan.FromHours(1));
-        CheckTime(failures, nameof(options.BackoffCap), options.BackoffCap, TimeSpan.Zero, TimeSpan.FromHours(1));
-        CheckTime(failures, nameof(options.RetryAfterCap), options.RetryAfterCap, TimeSpan.Zero, TimeSpan.FromHours(1));
-        CheckTime(failures, nameof(options.StallTimeout), options.StallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
-        CheckTime(failures, nameof(options.OverallTimeout), options.OverallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(7));
         return failures;
     }
-
-    private static void CheckTime(List<string> failures, string name, TimeSpan value, TimeSpan min, TimeSpan max)
-    {
-        if (value < min || value > max)
-        {
-            failures.Add(ErrorMessages.OptionTimeOutOfRange(name, value, min, max));
-        }
-    }
-}
-
-/// <summary>The data annotations of <see cref="ImageFetcherOptions"/>, checked by generated code (no reflection).</summary>
-[OptionsValidator]
-internal sealed partial class ImageFetcherOptionsAnnotationsValidator : IValidateOptions<ImageFetcherOptions>
-{
 }

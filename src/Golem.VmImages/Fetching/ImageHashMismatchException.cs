@@ -44,7 +44,7 @@ public sealed class ImageHashMismatchException : Exception
     /// <summary>Gets the digest of the bytes received.</summary>
     public Sha3Digest Actual { get; }
 
-    /// <summary>Gets the URL the bytes came from.</summary>
+    /// <summary>Gets the URL the bytes came from, with its user info and query redacted.</summary>
     public Uri? Url { get; }
 
     /// <summary>Gets the number of bytes received.</summary>

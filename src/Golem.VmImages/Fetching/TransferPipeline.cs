@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Threading.Channels;
-using Golem.VmImages.Hashing;
-using Microsoft.Win32.SafeHandles;
 
 namespace Golem.VmImages.Fetching;
 
@@ -21,31 +19,21 @@ internal static class TransferPipeline
 {
     private const int QueueDepth = 3;
 
-    /// <summary>Receives the per-read callback; the stall timer and progress hang off it.</summary>
-    public interface IObserver
-    {
-        /// <summary>Called on the reader after each successful read of <paramref name="count"/> bytes.</summary>
-        void OnRead(int count);
-
-        /// <summary>Called on the consumer after a buffer was hashed and written; <paramref name="offset"/> is the new file length.</summary>
-        void OnCommitted(long offset);
-
-        /// <summary>Called once at the end of a copy with the number of write-back hints it gave the kernel.</summary>
-        void OnWriteBackHints(int hints);
-    }
-
-    /// <summary>Copies <paramref name="source"/> to <paramref name="file"/> from <paramref name="offset"/>; returns the new offset.</summary>
-    /// <exception cref="ImageTooLargeException">The body would take the file beyond <paramref name="maxLength"/>.</exception>
-    /// <exception cref="BodyOverrunException">The body would take the file beyond <paramref name="announcedLength"/>.</exception>
+    /// <summary>Copies <paramref name="source"/> into the context's file from its offset; returns the new offset.</summary>
+    /// <exception cref="ImageTooLargeException">The body would take the file beyond <see cref="TransferContext.MaxLength"/>.</exception>
+    /// <exception cref="BodyOverrunException">The body would take the file beyond <see cref="TransferContext.AnnouncedLength"/>.</exception>
     /// <remarks>
-    /// The write stage also starts the kernel's write-back every <paramref name="writeBackInterval"/> bytes (see
-    /// <see cref="WriteBack"/>), on the write's own thread, so the disk keeps up with the download instead of taking
-    /// the whole file in the final flush; the hasher never waits for it.
+    /// The write stage also starts the kernel's write-back every <see cref="TransferContext.WriteBackInterval"/> bytes
+    /// (see <see cref="WriteBack"/>), on the write's own thread, so the disk keeps up with the download instead of
+    /// taking the whole file in the final flush; the hasher never waits for it.
     /// </remarks>
-    public static async Task<long> CopyAsync(
-        Stream source, SafeFileHandle file, long offset, Sha3Hasher hasher, long maxLength, long? announcedLength, Uri url, int bufferSize, long writeBackInterval, IObserver observer, CancellationToken cancellationToken)
+    public static async Task<long> CopyAsync(Stream source, TransferContext context, CancellationToken cancellationToken)
     {
-        var writeBack = new WriteBack(file, offset, writeBackInterval);
+        var file = context.File;
+        var offset = context.Offset;
+        var hasher = context.Hasher;
+        var observer = context.Observer;
+        var writeBack = new WriteBack(file, offset, context.WriteBackInterval);
         var channel = Channel.CreateBounded<(byte[] Buffer, int Count)>(new BoundedChannelOptions(QueueDepth)
         {
             SingleReader = true,
@@ -55,7 +43,7 @@ internal static class TransferPipeline
 
         using var stopReader = new CancellationTokenSource();
         using var readToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopReader.Token);
-        var reader = Task.Run(() => ReadAsync(source, channel.Writer, offset, maxLength, announcedLength, url, bufferSize, observer, readToken.Token, stopReader.Token), CancellationToken.None);
+        var reader = Task.Run(() => ReadAsync(source, channel.Writer, context, readToken.Token, stopReader.Token), CancellationToken.None);
         try
         {
             while (await channel.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -107,7 +95,7 @@ internal static class TransferPipeline
         }
     }
 
-    private static async Task WriteAsync(SafeFileHandle file, ReadOnlyMemory<byte> data, long offset, WriteBack writeBack)
+    private static async Task WriteAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, ReadOnlyMemory<byte> data, long offset, WriteBack writeBack)
     {
         try
         {
@@ -121,8 +109,9 @@ internal static class TransferPipeline
     }
 
     private static async Task ReadAsync(
-        Stream source, ChannelWriter<(byte[] Buffer, int Count)> writer, long offset, long maxLength, long? announcedLength, Uri url, int bufferSize, IObserver observer, CancellationToken cancellationToken, CancellationToken stopToken)
+        Stream source, ChannelWriter<(byte[] Buffer, int Count)> writer, TransferContext context, CancellationToken cancellationToken, CancellationToken stopToken)
     {
+        var (offset, maxLength, announcedLength, url, bufferSize, observer) = (context.Offset, context.MaxLength, context.AnnouncedLength, context.Url, context.BufferSize, context.Observer);
         Exception? failure = null;
         try
         {

@@ -21,6 +21,9 @@ internal static partial class ErrorMessages
     public static string GvmiConfigMember(string member, string kind, string expected) =>
         Format("The container config member '{0}' is a JSON {1}; expected {2}.", member, kind, expected);
 
+    public static string GvmiConfigNotText =>
+        "The container config holds a string with an unpaired surrogate escape (such as \\ud800); expected valid Unicode text.";
+
     public static string GvmiConfigTooLarge(int length) =>
         Format("The container config JSON is {0} bytes long; expected at most 99999999 bytes (the 8-digit length field).", length);
 

@@ -135,7 +135,7 @@ public sealed record GvmiContainerConfig
     /// <summary>Reads a container config from its JSON (unknown members are ignored; only white space may follow the object).</summary>
     /// <param name="utf8Json">The UTF-8 JSON object.</param>
     /// <returns>The config.</returns>
-    /// <exception cref="JsonException">The JSON is invalid, not an object, followed by more data, or a known member has the wrong type.</exception>
+    /// <exception cref="JsonException">The JSON is invalid, not an object, followed by more data, a known member has the wrong type, or a string holds an unpaired surrogate escape.</exception>
     public static GvmiContainerConfig Parse(ReadOnlySpan<byte> utf8Json)
     {
         var reader = new Utf8JsonReader(utf8Json);
@@ -151,18 +151,27 @@ public sealed record GvmiContainerConfig
             throw new JsonException(ErrorMessages.GvmiConfigMember("(root)", Kind(root), "an object"));
         }
 
-        return new GvmiContainerConfig
+        try
         {
-            Env = StringArray(root, "Env") ?? [],
-            Cmd = StringArray(root, "Cmd"),
-            Entrypoint = StringArray(root, "Entrypoint"),
-            WorkingDir = String(root, "WorkingDir"),
-            Volumes = ObjectKeys(root, "Volumes"),
-            Labels = StringMap(root, "Labels"),
-            User = String(root, "User"),
-            Image = String(root, "Image"),
-            Hostname = String(root, "Hostname"),
-        };
+            return new GvmiContainerConfig
+            {
+                Env = StringArray(root, "Env") ?? [],
+                Cmd = StringArray(root, "Cmd"),
+                Entrypoint = StringArray(root, "Entrypoint"),
+                WorkingDir = String(root, "WorkingDir"),
+                Volumes = ObjectKeys(root, "Volumes"),
+                Labels = StringMap(root, "Labels"),
+                User = String(root, "User"),
+                Image = String(root, "Image"),
+                Hostname = String(root, "Hostname"),
+            };
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JsonElement throws this when a string or name holds an escaped lone surrogate ("\ud800"): valid JSON
+            // syntax, but no text.
+            throw new JsonException(ErrorMessages.GvmiConfigNotText, ex);
+        }
     }
 
     private static bool SequenceEqualOrBothNull(IReadOnlyList<string>? a, IReadOnlyList<string>? b) =>

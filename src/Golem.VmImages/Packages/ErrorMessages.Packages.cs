@@ -29,6 +29,9 @@ internal static partial class ErrorMessages
     public static string CapabilityDuplicate(string capability, int index) =>
         Format("The capability '{0}' at index {1} is listed twice; expected each capability once.", capability, index);
 
+    public static string RuntimeName(string runtime) =>
+        Format("The runtime '{0}' is not a plain name; expected a name such as 'vm' or 'vm-nvidia'.", runtime);
+
     public static string CapabilityNull(int index) =>
         Format("The capability at index {0} is null; expected a name such as 'vpn' or 'inet'.", index);
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Golem.VmImages.Packages;
 
@@ -29,5 +28,5 @@ public sealed record ImageDemand(
     /// and <c>properties</c> as an object keyed by the Golem property names.
     /// </summary>
     /// <returns>A JSON object.</returns>
-    public string ToJson() => JsonSerializer.Serialize(this, GolemJsonContext.Default.ImageDemand);
+    public string ToJson() => GolemJson.Serialize(this, GolemJsonContext.Default.ImageDemand);
 }

@@ -53,6 +53,7 @@ public sealed record ImagePackage
     private readonly int _minCpuThreads = DefaultMinCpuThreads;
     private readonly int? _minCpuCores;
     private readonly IReadOnlyList<string> _capabilities = [];
+    private readonly string _runtime = ImageRuntimes.Vm;
 
     /// <summary>Initializes a package for an image served over http or https.</summary>
     /// <param name="imageHash">The SHA3-224 hash of the whole .gvmi file.</param>
@@ -152,6 +153,19 @@ public sealed record ImagePackage
         init => _capabilities = ValidateCapabilities(value, nameof(Capabilities));
     }
 
+    /// <summary>
+    /// Gets the runtime providers must run the image on (constraint <c>golem.runtime.name</c>): <c>vm</c>, or
+    /// <c>vm-nvidia</c> for GPU providers; see <see cref="ImageRuntimes"/>. Other plain names are allowed.
+    /// </summary>
+    /// <value>The default is <c>vm</c>.</value>
+    /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">Set to an empty name or one that is not a plain name.</exception>
+    public string Runtime
+    {
+        get => _runtime;
+        init => _runtime = ValidateRuntime(value, nameof(Runtime));
+    }
+
     /// <summary>Gets the task package for this image: <c>hash:sha3:&lt;hex&gt;:&lt;url&gt;</c>.</summary>
     public TaskPackage TaskPackage => new(ImageHash, ImageUrl);
 
@@ -180,13 +194,16 @@ public sealed record ImagePackage
         }
 
         constraints.Add(capabilities.Count == 0 ? string.Empty : JoinConstraints(capabilities));
-        constraints.Add(Constraint("golem.runtime.name", "=", "vm"));
+        constraints.Add(Constraint("golem.runtime.name", "=", Runtime));
         return new ImageDemand(TaskPackage.ToString(), PackageFormat, JoinConstraints(constraints));
     }
 
-    /// <summary>Serializes this package to JSON (property names: <c>imageHash</c>, <c>imageUrl</c>, <c>minMemGib</c>, ...).</summary>
+    /// <summary>
+    /// Serializes this package to indented JSON (property names: <c>imageHash</c>, <c>imageUrl</c>, <c>minMemGib</c>,
+    /// ...); only what JSON requires is escaped, so a URL's <c>&amp;</c> or <c>&gt;</c> appears as written.
+    /// </summary>
     /// <returns>A JSON object.</returns>
-    public string ToJson() => JsonSerializer.Serialize(this, GolemJsonContext.Default.ImagePackage);
+    public string ToJson() => GolemJson.Serialize(this, GolemJsonContext.Default.ImagePackage);
 
     /// <summary>Reads a package written by <see cref="ToJson"/>; every value is validated as on construction.</summary>
     /// <param name="json">The JSON object.</param>
@@ -247,7 +264,8 @@ public sealed record ImagePackage
         && MinStorageGib.Equals(other.MinStorageGib)
         && MinCpuThreads == other.MinCpuThreads
         && MinCpuCores == other.MinCpuCores
-        && Capabilities.SequenceEqual(other.Capabilities, StringComparer.Ordinal);
+        && Capabilities.SequenceEqual(other.Capabilities, StringComparer.Ordinal)
+        && string.Equals(Runtime, other.Runtime, StringComparison.Ordinal);
 
     /// <inheritdoc/>
     public override int GetHashCode()
@@ -265,6 +283,7 @@ public sealed record ImagePackage
             hash.Add(capability, StringComparer.Ordinal);
         }
 
+        hash.Add(Runtime, StringComparer.Ordinal);
         return hash.ToHashCode();
     }
 
@@ -286,7 +305,7 @@ public sealed record ImagePackage
     {
         builder.Append(CultureInfo.InvariantCulture, $"ImageHash = {ImageHash}, ImageUrl = {ImageUrl.OriginalString}, AllowFileUrl = {AllowFileUrl}, ");
         builder.Append(CultureInfo.InvariantCulture, $"MinMemGib = {MinMemGib}, MinStorageGib = {MinStorageGib}, MinCpuThreads = {MinCpuThreads}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"MinCpuCores = {MinCpuCores}, Capabilities = [{string.Join(", ", Capabilities)}]");
+        builder.Append(CultureInfo.InvariantCulture, $"MinCpuCores = {MinCpuCores}, Capabilities = [{string.Join(", ", Capabilities)}], Runtime = {Runtime}");
         return true;
     }
 
@@ -327,6 +346,17 @@ public sealed record ImagePackage
 
     private static int ValidatePositive(int value, string name) =>
         value > 0 ? value : throw new ArgumentOutOfRangeException(name, value, ErrorMessages.RequirementNotPositive(name, value));
+
+    private static string ValidateRuntime(string? runtime, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(runtime, paramName);
+        if (runtime.Length == 0 || runtime.AsSpan().IndexOfAny(ForbiddenCapabilityCharacters) >= 0 || runtime.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw new ArgumentException(ErrorMessages.RuntimeName(runtime), paramName);
+        }
+
+        return runtime;
+    }
 
     private static string[] ValidateCapabilities(IReadOnlyList<string>? capabilities, string paramName)
     {

@@ -24,6 +24,7 @@ internal sealed class ImagePackageJsonConverter : JsonConverter<ImagePackage>
         int? threads = null;
         int? cores = null;
         List<string>? capabilities = null;
+        string? runtime = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
             var name = reader.GetString();
@@ -50,6 +51,9 @@ internal sealed class ImagePackageJsonConverter : JsonConverter<ImagePackage>
                     break;
                 case "minCpuCores":
                     cores = reader.TokenType == JsonTokenType.Null ? null : reader.GetInt32();
+                    break;
+                case "runtime":
+                    runtime = reader.GetString();
                     break;
                 case "capabilities":
                     capabilities = JsonSerializer.Deserialize(ref reader, GolemJsonContext.Default.ListString);
@@ -82,6 +86,7 @@ internal sealed class ImagePackageJsonConverter : JsonConverter<ImagePackage>
             MinCpuThreads = threads ?? ImagePackage.DefaultMinCpuThreads,
             MinCpuCores = cores,
             Capabilities = capabilities ?? [],
+            Runtime = runtime ?? ImageRuntimes.Vm,
         };
     }
 
@@ -110,6 +115,7 @@ internal sealed class ImagePackageJsonConverter : JsonConverter<ImagePackage>
         }
 
         writer.WriteEndArray();
+        writer.WriteString("runtime", value.Runtime);
         writer.WriteEndObject();
     }
 }

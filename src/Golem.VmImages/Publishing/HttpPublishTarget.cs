@@ -211,7 +211,7 @@ public sealed class HttpPublishTarget : IImagePublishTarget
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), TimeProvider.System);
             using var response = await SendAsync(HttpMethod.Delete, url, null, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ImagePublishException or OperationCanceledException or HttpRequestException)

@@ -136,7 +136,7 @@ public sealed class ImagePublisher
         var scratch = Path.Combine(Path.GetTempPath(), "gvmi-verify-" + Guid.NewGuid().ToString("N") + ".gvmi");
         try
         {
-            await _fetcher!.FetchAsync(hash, [url], new ImageFetchOptions { DestinationPath = scratch }, cancellationToken).ConfigureAwait(false);
+            await _fetcher!.FetchAsync(hash, [url], new ImageFetchRequest { DestinationPath = scratch }, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)

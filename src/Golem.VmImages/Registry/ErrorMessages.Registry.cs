@@ -45,9 +45,6 @@ internal static partial class ErrorMessages
     public static string RegistryBaseAddress(string? found) =>
         Format("The image registry base address '{0}' is not an absolute http or https URL; expected something like 'https://registry.golem.network'.", found ?? "(null)");
 
-    public static string RegistryOptionRange(string name, object found, object min, object max) =>
-        Format("The image registry option {0} is {1}; expected a value from {2} to {3}.", name, found, min, max);
-
     public static string RepoUrlWithTag =>
         "An image tag was given together with a direct image URL; expected a tag only when resolving through the registry.";
 

@@ -249,7 +249,7 @@ public sealed class HttpImageRegistry : IImageRegistry
 
     private static string Quote(string s) => "'" + (s.Length > 100 ? string.Concat(s.AsSpan(0, 100), "...") : s) + "'";
 
-    private static string Excerpt(byte[] body)
+    internal static string Excerpt(byte[] body)
     {
         var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, ImageRegistryStatusException.MaxExcerptLength * 4));
         var builder = new StringBuilder(Math.Min(text.Length, ImageRegistryStatusException.MaxExcerptLength));
@@ -266,7 +266,7 @@ public sealed class HttpImageRegistry : IImageRegistry
         return builder.ToString().Trim();
     }
 
-    private static ImageRegistryOptions Snapshot(ImageRegistryOptions options)
+    internal static ImageRegistryOptions Snapshot(ImageRegistryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var copy = new ImageRegistryOptions
@@ -276,8 +276,8 @@ public sealed class HttpImageRegistry : IImageRegistry
             MaxRetryAttempts = options.MaxRetryAttempts,
             RetryDelay = options.RetryDelay,
         };
-        copy.Validate();
-        return copy;
+        var failures = ImageRegistryOptionsValidator.Collect(copy);
+        return failures.Count == 0 ? copy : throw new ArgumentException(string.Join(" ", failures), nameof(options));
     }
 
     private static ResiliencePipeline<RegistryAnswer> BuildPipeline(ImageRegistryOptions options, TimeProvider timeProvider)

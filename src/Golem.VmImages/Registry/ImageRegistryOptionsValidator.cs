@@ -3,33 +3,33 @@ using Microsoft.Extensions.Options;
 namespace Golem.VmImages.Registry;
 
 /// <summary>
-/// Validates <see cref="ImageRegistryOptions"/> at start-up: its data annotations (through the options source
-/// generator, without reflection), the base address, the <see cref="TimeSpan"/> ranges and the retry bounds.
+/// Validates <see cref="ImageRegistryOptions"/>: the base address and every value against its documented range. The
+/// registry's constructors run the same checks, so a value is accepted or refused alike with and without dependency
+/// injection; each bad value is reported once, with its name, its value and the valid range.
 /// </summary>
 public sealed class ImageRegistryOptionsValidator : IValidateOptions<ImageRegistryOptions>
 {
-    private static readonly ImageRegistryOptionsAnnotationsValidator Annotations = new();
+    private const string Type = nameof(ImageRegistryOptions);
 
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, ImageRegistryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        List<string> failures = [];
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            failures.Add(ex.Message);
-        }
-
-        return OptionsValidation.Combine(Annotations.Validate(name, options), failures);
+        var failures = Collect(options);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-}
 
-/// <summary>The data annotations of <see cref="ImageRegistryOptions"/>, checked by generated code (no reflection).</summary>
-[OptionsValidator]
-internal sealed partial class ImageRegistryOptionsAnnotationsValidator : IValidateOptions<ImageRegistryOptions>
-{
+    internal static List<string> Collect(ImageRegistryOptions options)
+    {
+        var failures = new List<string>();
+        if (options.BaseAddress is not { IsAbsoluteUri: true } address || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add(ErrorMessages.RegistryBaseAddress(options.BaseAddress?.OriginalString));
+        }
+
+        OptionRange.Check(failures, Type, nameof(options.AttemptTimeout), options.AttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
+        OptionRange.Check(failures, Type, nameof(options.MaxRetryAttempts), options.MaxRetryAttempts, 0, 10);
+        OptionRange.Check(failures, Type, nameof(options.RetryDelay), options.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        return failures;
+    }
 }

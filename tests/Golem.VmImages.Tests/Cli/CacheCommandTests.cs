@@ -32,7 +32,8 @@ public sealed class CacheCommandTests : FetcherTestBase
 
         Assert.That(exitCode, Is.Zero);
         Assert.That(output, Does.Contain(DigestOf(_first).ToString()).And.Contain(DigestOf(_second).ToString()));
-        Assert.That(output, Does.EndWith("2 image(s), 120000 bytes\n"));
+        Assert.That(output, Does.EndWith("2 image(s), 117.2 KiB\n"));
+        Assert.That(output, Does.Contain("  48.8 KiB  ").And.Contain("  68.4 KiB  "));
     }
 
     [Test]
@@ -73,5 +74,80 @@ public sealed class CacheCommandTests : FetcherTestBase
         Assert.That(exitCode, Is.Zero);
         Assert.That(output, Does.Contain("EVICTED  " + DigestOf(_first)).And.Contain("1 image(s) evicted"));
         Assert.That(cache.List().Select(i => i.Digest), Is.EqualTo(new[] { DigestOf(_second) }));
+    }
+
+    [Test]
+    public async Task Prune_NoCriterion_RefusesAsUsageAndEvictsNothing()
+    {
+        var (exitCode, output, error) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir);
+
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(output, Is.Empty);
+        Assert.That(error, Does.StartWith("gvmi cache prune: say what to evict: --max-size SIZE").And.Contain("--max-age AGE").And.Contain("--all"));
+        Assert.That(new ImageCache(CacheDir).List(), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Prune_DryRun_ListsWhatWouldGoAndDeletesNothing()
+    {
+        File.SetLastAccessTimeUtc(FinalPath(DigestOf(_first)), DateTime.UtcNow.AddHours(-2));
+        File.SetLastAccessTimeUtc(FinalPath(DigestOf(_second)), DateTime.UtcNow.AddHours(-1));
+
+        var (exitCode, output, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir, "--max-size", "100K", "--dry-run");
+
+        Assert.That(exitCode, Is.Zero);
+        Assert.That(output, Does.StartWith("WOULD EVICT  " + DigestOf(_first) + "  48.8 KiB  last used "));
+        Assert.That(output, Does.Contain("1 image(s) would be evicted (48.8 KiB), 68.4 KiB would be left; nothing was deleted (dry run)"));
+        Assert.That(new ImageCache(CacheDir).List(), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Prune_MaxAge_EvictsOnlyImagesUnusedForLonger()
+    {
+        File.SetLastAccessTimeUtc(FinalPath(DigestOf(_first)), DateTime.UtcNow.AddDays(-40));
+        File.SetLastAccessTimeUtc(FinalPath(DigestOf(_second)), DateTime.UtcNow.AddDays(-1));
+
+        var (exitCode, output, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir, "--max-age", "30d", "--json");
+
+        Assert.That(exitCode, Is.Zero);
+        using var document = System.Text.Json.JsonDocument.Parse(output);
+        Assert.That(document.RootElement.GetProperty("evicted").EnumerateArray().Select(e => e.GetProperty("digest").GetString()), Is.EqualTo(new[] { DigestOf(_first).ToString() }));
+        Assert.That(new ImageCache(CacheDir).List().Select(i => i.Digest), Is.EqualTo(new[] { DigestOf(_second) }));
+    }
+
+    [Test]
+    public async Task Prune_All_EvictsEverything()
+    {
+        var (exitCode, output, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir, "--all");
+
+        Assert.That(exitCode, Is.Zero);
+        Assert.That(output, Does.Contain("2 image(s) evicted (117.2 KiB), 0 B left"));
+        Assert.That(new ImageCache(CacheDir).List(), Is.Empty);
+    }
+
+    [TestCase("--max-size", "ten", "--max-size 'ten' is not a size; expected bytes or a number with a unit, like 10G, 512MiB or 1.5GB.")]
+    [TestCase("--max-size", "-5", "--max-size '-5' is not a size")]
+    [TestCase("--max-size", "1e400", "--max-size '1e400' is not a size")]
+    [TestCase("--max-age", "forever", "--max-age 'forever' is not an age")]
+    [TestCase("--stale-partials-hours", "NaN", "--stale-partials-hours is NaN; expected a finite number of at least 0.")]
+    [TestCase("--stale-partials-hours", "-Infinity", "--stale-partials-hours is -Infinity; expected a finite number of at least 0.")]
+    public async Task Prune_BadNumber_IsAUsageError(string option, string value, string message)
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir, "--all", option, value);
+
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(error, Does.StartWith("gvmi cache prune: " + message));
+        Assert.That(new ImageCache(CacheDir).List(), Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task List_Json_HasCamelCaseKeysAndTotal()
+    {
+        var (exitCode, output, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "list", "--cache", CacheDir, "--json");
+
+        Assert.That(exitCode, Is.Zero);
+        using var document = System.Text.Json.JsonDocument.Parse(output);
+        Assert.That(document.RootElement.GetProperty("totalBytes").GetInt64(), Is.EqualTo(120_000));
+        Assert.That(document.RootElement.GetProperty("images").EnumerateArray().Select(e => e.GetProperty("size").GetInt64()), Is.EquivalentTo(new[] { 50_000L, 70_000L }));
     }
 }

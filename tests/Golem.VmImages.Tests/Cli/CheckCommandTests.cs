@@ -33,7 +33,7 @@ public class CheckCommandTests
 
         Assert.That(exitCode, Is.Zero);
         Assert.That(output, Is.EqualTo("abc.txt: OK\nabc.txt: OK\n"));
-        Assert.That(error, Is.EqualTo("gvmi: 2 of 2 files OK\n"));
+        Assert.That(error, Is.Empty, "like sha256sum -c, a clean check prints no summary");
     }
 
     [Test]
@@ -41,11 +41,11 @@ public class CheckCommandTests
     {
         File.WriteAllText("sums", $"{AbcHash}  abc.txt\n{AbcHash}  changed.txt\nnot a checksum line\n{AbcHash}  missing.txt\n");
 
-        var (exitCode, output, error) = await CliRunner.RunAsync(CheckCommand.Create(), "check", "sums");
+        var (exitCode, output, error) = await CliRunner.RunAsync(CheckCommand.Create(), "check", "--warn", "sums");
 
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(output, Is.EqualTo("abc.txt: OK\nchanged.txt: FAILED\nmissing.txt: FAILED open or read\n"));
-        Assert.That(error, Does.Contain("gvmi: sums: line 3: improperly formatted SHA3-224 checksum line"));
+        Assert.That(error, Does.Contain("gvmi: sums: 3: improperly formatted SHA3 checksum line"));
         Assert.That(error, Does.Contain("gvmi: missing.txt: No such file or directory"));
         Assert.That(error, Does.Contain("gvmi: WARNING: 1 line is improperly formatted"));
         Assert.That(error, Does.Contain("gvmi: WARNING: 1 listed file could not be read"));
@@ -60,7 +60,7 @@ public class CheckCommandTests
         var (exitCode, _, error) = await CliRunner.RunAsync(CheckCommand.Create(), "check", "sums");
 
         Assert.That(exitCode, Is.EqualTo(1));
-        Assert.That(error, Does.Contain("no properly formatted SHA3-224 checksum lines found"));
+        Assert.That(error, Is.EqualTo("gvmi: sums: no properly formatted checksum lines found\n"));
     }
 
     [Test]
@@ -83,7 +83,7 @@ public class CheckCommandTests
         var (exitCode, output, _) = await CliRunner.RunAsync(CheckCommand.Create(), "check", "sums");
 
         Assert.That(exitCode, Is.Zero);
-        Assert.That(output, Is.EqualTo("we\\ird\nname: OK\nabc.txt: OK\n"));
+        Assert.That(output, Is.EqualTo("\\we\\\\ird\\nname: OK\nabc.txt: OK\n"), "escaped as sha256sum escapes it, so a name cannot start a line of its own");
     }
 
     [Test]

@@ -87,12 +87,12 @@ public class InteropCommandsTests
     }
 
     [Test]
-    public async Task Package_BadUrl_FailsWithReason()
+    public async Task Package_BadUrl_IsAUsageErrorWithReason()
     {
         var (exitCode, _, error) = await RunAsync("package", SamplePath, "--url", "ftp://127.0.0.1/hello.gvmi");
 
-        Assert.That(exitCode, Is.EqualTo(1));
-        Assert.That(error, Does.Contain("scheme 'ftp' is not supported"));
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("scheme 'ftp' is not supported").And.Not.Contain("(Parameter"));
     }
 
     [Test]
@@ -148,6 +148,6 @@ public class InteropCommandsTests
 
         Assert.That(exitCode, Is.Zero, error);
         Assert.That(output, Does.Contain($"Task package: hash:sha3:{SampleHash}:https://127.0.0.1/download/{SampleHash}"));
-        Assert.That(output, Does.Contain("Size:         4231 bytes"));
+        Assert.That(output, Does.Contain("Size:         4.1 KiB (4231 bytes)"));
     }
 }

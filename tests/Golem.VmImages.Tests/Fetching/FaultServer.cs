@@ -70,6 +70,15 @@ public sealed class FaultServer : IAsyncDisposable
 
     public Func<int, Fault> Faults { get; set; } = _ => Fault.None;
 
+    /// <summary>Gets or sets bodies served by path instead of <see cref="Body"/>.</summary>
+    public ConcurrentDictionary<string, byte[]> Files { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the <c>Authorization</c> header every request must carry (else 401), or <see langword="null"/>.</summary>
+    public string? RequiredAuthorization { get; set; }
+
+    /// <summary>Gets or sets the query string every request must carry (else 403), or <see langword="null"/>.</summary>
+    public string? RequiredQuery { get; set; }
+
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
     public int RequestCount => Volatile.Read(ref _count);
@@ -120,6 +129,18 @@ public sealed class FaultServer : IAsyncDisposable
         Requests.Enqueue(new RecordedRequest(index, req.Scheme, context.Connection.LocalPort, req.Path.Value ?? string.Empty, req.Headers.Range.ToString() is { Length: > 0 } r ? r : null,
             req.Headers.IfRange.ToString() is { Length: > 0 } ir ? ir : null, req.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, req.Headers.AcceptEncoding.ToString()));
         var response = context.Response;
+        if (RequiredAuthorization is not null && req.Headers.Authorization.ToString() != RequiredAuthorization)
+        {
+            response.StatusCode = 401;
+            return;
+        }
+
+        if (RequiredQuery is not null && req.QueryString.Value != RequiredQuery)
+        {
+            response.StatusCode = 403;
+            return;
+        }
+
         if (fault.RedirectTo is not null)
         {
             response.StatusCode = 302;
@@ -139,7 +160,7 @@ public sealed class FaultServer : IAsyncDisposable
             return;
         }
 
-        var body = fault.Body ?? Body;
+        var body = fault.Body ?? (Files.TryGetValue(req.Path.Value ?? string.Empty, out var file) ? file : Body);
         if (fault.WrongBytes && body.Length > 0)
         {
             body = (byte[])body.Clone();
@@ -212,7 +233,8 @@ public sealed class FaultServer : IAsyncDisposable
                 await response.Body.FlushAsync();
                 if (fault.ResetAfter is not null)
                 {
-                    await Task.Delay(50);
+                    // A reset discards what the client has not read yet: give a loaded machine time to read it all.
+                    await Task.Delay(500);
                     context.Abort();
                     return;
                 }
@@ -248,8 +270,9 @@ public sealed class FaultServer : IAsyncDisposable
 
         if (fault.ResetAfter is { } after && after >= payload.Length)
         {
+            // The reset discards whatever the client has not read yet: give a loaded machine time to read it all.
             await response.Body.FlushAsync();
-            await Task.Delay(50);
+            await Task.Delay(500);
             context.Abort();
         }
     }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Golem.VmImages.Tests.Fetching;
 
-/// <summary>One test per case of faults.md, against an in-process Kestrel server on 127.0.0.1.</summary>
+/// <summary>One test per failure the fetcher must survive, against an in-process Kestrel server on 127.0.0.1.</summary>
 [TestFixture]
 [CancelAfter(60_000)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -312,7 +312,7 @@ public sealed class FaultTests : FetcherTestBase
         var image = await fetcher.FetchAsync(digest, [Server.Image()]);
 
         Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
-        Assert.That(Server.RequestCount, Is.EqualTo(2));
+        Assert.That(Server.RequestCount, Is.EqualTo(2), () => "ranges asked: " + string.Join(", ", Requests.Select(r => r.Range ?? "none")));
         Assert.That(Requests[1].Range, Is.EqualTo($"bytes={Size}-"));
         Assert.That(Server.BytesSent, Is.EqualTo(Size));
     }
@@ -695,27 +695,28 @@ public sealed class FaultTests : FetcherTestBase
     }
 
     [Test]
-    public async Task Case22_StalePartialCleanedOnlyWithLock_StaleLockFileHarmless()
+    public async Task Case22_StalePartialCleanedOnlyWithLock_StaleLockFileDeleted()
     {
         var digest = DigestOf(MakeBody(100));
         var cache = new ImageCache(CacheDir);
-        cache.EnsureDirectories(digest);
-        var partial = cache.GetPartialPath(digest);
+        CreateCacheDirectories(digest);
+        var partial = PartialPath(digest);
         File.WriteAllBytes(partial, [1, 2, 3]);
         File.SetLastWriteTimeUtc(partial, DateTime.UtcNow.AddDays(-2));
 
-        using (var held = cache.TryAcquireLock(digest))
+        using (var held = FileLock.TryAcquire(LockPath(digest)))
         {
             Assert.That(held, Is.Not.Null);
-            Assert.That(cache.TryAcquireLock(digest), Is.Null, "the lock is exclusive");
+            Assert.That(FileLock.TryAcquire(LockPath(digest)), Is.Null, "the lock is exclusive");
             Assert.That(cache.CleanStalePartials(TimeSpan.FromHours(1)), Is.Zero, "a partial whose lock is held is never touched");
             Assert.That(File.Exists(partial), Is.True);
         }
 
-        // The lock file stays on disk, but the OS lock died with its holder.
-        Assert.That(File.Exists(Path.Combine(CacheDir, "locks", "sha3-224-" + digest + ".lock")), Is.True);
+        // A lock file left by a dead process: the OS lock died with its holder, and cleaning deletes the file.
+        await File.WriteAllBytesAsync(LockPath(digest), []);
         Assert.That(cache.CleanStalePartials(TimeSpan.FromHours(1)), Is.EqualTo(1));
         Assert.That(File.Exists(partial), Is.False);
+        Assert.That(Directory.GetFiles(Path.Combine(CacheDir, "locks")), Is.Empty, "no lock file is left behind");
     }
 
     [Test]
@@ -795,12 +796,12 @@ public sealed class FaultTests : FetcherTestBase
         await Assert.CatchAsync<OperationCanceledException>(() => fetch);
 
         Assert.That(cancelled.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
-        using (var held = fetcher.Cache.TryAcquireLock(digest))
+        using (var held = FileLock.TryAcquire(LockPath(digest)))
         {
             Assert.That(held, Is.Not.Null, "the digest's lock is released when the cancelled fetch returns");
         }
 
-        var partial = fetcher.Cache.GetPartialPath(digest);
+        var partial = PartialPath(digest);
         using (var exclusive = new FileStream(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
         {
             Assert.That(exclusive.Length, Is.GreaterThanOrEqualTo(1L << 20), "the partial is kept, and no handle of the fetcher is still open on it");
@@ -816,9 +817,8 @@ public sealed class FaultTests : FetcherTestBase
         var digest = DigestOf(Server.Body);
         var victim = Path.Combine(Root, "victim");
         File.WriteAllText(victim, "precious");
-        var cache = new ImageCache(CacheDir);
-        cache.EnsureDirectories(digest);
-        File.CreateSymbolicLink(cache.GetPartialPath(digest), victim);
+        CreateCacheDirectories(digest);
+        File.CreateSymbolicLink(PartialPath(digest), victim);
         using var fetcher = Fetcher();
 
         var ex = await Assert.CatchAsync<IOException>(() => fetcher.FetchAsync(digest, [Server.Image()]));
@@ -836,7 +836,7 @@ public sealed class FaultTests : FetcherTestBase
         var digest = DigestOf(Server.Body);
         var victim = Path.Combine(Root, "victim");
         File.WriteAllText(victim, "precious");
-        new ImageCache(CacheDir).EnsureDirectories(digest);
+        CreateCacheDirectories(digest);
         File.CreateSymbolicLink(FinalPath(digest), victim);
         using var fetcher = Fetcher();
 
@@ -886,7 +886,7 @@ public sealed class FaultTests : FetcherTestBase
         var body = MakeBody(Size);
         var source = Path.Combine(Root, "local.gvmi");
         await File.WriteAllBytesAsync(source, body);
-        using var fetcher = Fetcher();
+        using var fetcher = Fetcher(o => o.AllowFileUrls = true);
 
         var image = await fetcher.FetchAsync(DigestOf(body), [new Uri(source)]);
         Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(body));
@@ -908,13 +908,21 @@ public sealed class FaultTests : FetcherTestBase
         using var fetcher = Fetcher();
         var progress = new List<ImageFetchProgress>();
 
-        var image = await fetcher.FetchAsync(digest, [Server.Image()], new ImageFetchOptions { DestinationPath = destination, Progress = new SyncProgress(progress.Add) });
+        var image = await fetcher.FetchAsync(digest, [Server.Image()], new ImageFetchRequest { DestinationPath = destination, Progress = new SyncProgress(progress.Add) });
 
         Assert.That(image.Path, Is.EqualTo(destination));
         Assert.That(await File.ReadAllBytesAsync(destination), Is.EqualTo(Server.Body));
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(destination)!), Has.Length.EqualTo(1));
         Assert.That(progress.Select(p => p.Phase), Does.Contain(ImageFetchPhase.Downloading).And.Contain(ImageFetchPhase.Verifying));
-        await Assert.ThrowsAsync<IOException>(() => fetcher.FetchAsync(digest, [Server.Image()], new ImageFetchOptions { DestinationPath = destination }));
+
+        var again = await fetcher.FetchAsync(digest, [Server.Image()], new ImageFetchRequest { DestinationPath = destination });
+        Assert.That((again.FromCache, Server.RequestCount), Is.EqualTo((true, 1)), "the same image already there is returned after hashing it, not downloaded again");
+
+        var other = DigestOf(MakeBody(Size, 9));
+        var ex = await Assert.ThrowsAsync<IOException>(() => fetcher.FetchAsync(other, [Server.Image()], new ImageFetchRequest { DestinationPath = destination }));
+        Assert.That(ex!.Message, Does.Contain("already holds another file"));
+        Assert.That(await File.ReadAllBytesAsync(destination), Is.EqualTo(Server.Body), "a verified image never replaces another file");
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(destination)!), Has.Length.EqualTo(1), "no partial or lock file is left next to the destination");
     }
 
     private sealed class SyncProgress(Action<ImageFetchProgress> report) : IProgress<ImageFetchProgress>

@@ -86,10 +86,30 @@ public abstract class FetcherTestBase
     /// <summary>Leaves in the cache what an earlier, interrupted run would: a partial of <paramref name="digest"/> holding <paramref name="prefix"/>, and its record (<paramref name="url"/>, ETag <c>"v1"</c>, the announced <paramref name="length"/>).</summary>
     protected async Task SeedPartialAsync(Sha3Digest digest, byte[] prefix, Uri url, long length)
     {
+        await SeedPartialAsync(CacheDir, digest, prefix, url, "\"v1\"", null, length);
+    }
+
+    /// <summary>Leaves a partial of <paramref name="digest"/> holding <paramref name="prefix"/> in <paramref name="cacheDirectory"/>, with the record a fetch from <paramref name="url"/> writes.</summary>
+    internal static async Task SeedPartialAsync(string cacheDirectory, Sha3Digest digest, ReadOnlyMemory<byte> prefix, Uri url, string? etag, DateTimeOffset? lastModified, long? length)
+    {
+        Directory.CreateDirectory(Path.Combine(cacheDirectory, "partial"));
+        var partial = Path.Combine(cacheDirectory, "partial", "sha3-224-" + digest + ".part");
+        await File.WriteAllBytesAsync(partial, prefix.ToArray());
+        new PartialRecord(PartialRecord.KeyOf(url, digest), etag, lastModified, length).Write(partial);
+    }
+
+    /// <summary>Gets the cache's partial file of <paramref name="digest"/>.</summary>
+    protected string PartialPath(Sha3Digest digest) => Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
+
+    /// <summary>Gets the cache's lock file of <paramref name="digest"/>.</summary>
+    protected string LockPath(Sha3Digest digest) => Path.Combine(CacheDir, "locks", "sha3-224-" + digest + ".lock");
+
+    /// <summary>Creates the cache's image, partial and lock directories, as a fetch does.</summary>
+    protected void CreateCacheDirectories(Sha3Digest digest)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(FinalPath(digest))!);
         Directory.CreateDirectory(Path.Combine(CacheDir, "partial"));
-        var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + digest + ".part");
-        await File.WriteAllBytesAsync(partial, prefix);
-        await File.WriteAllLinesAsync(partial + ".meta", [url.AbsoluteUri, "\"v1\"", string.Empty, length.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Directory.CreateDirectory(Path.Combine(CacheDir, "locks"));
     }
 
     /// <summary>Starts a fetch, cancels it once the server sent <paramref name="sentBytes"/> (and the client had 200 ms to take them), and asserts the cancellation.</summary>

@@ -3,7 +3,7 @@ using Golem.VmImages.Fetching;
 namespace Golem.VmImages.Tests.Fetching;
 
 /// <summary>
-/// faults.md 26, the race: a link planted at the final name after <see cref="FileSafety.EnsureNotLink"/> checked it.
+/// A symbolic link planted where the fetcher writes, the race: a link planted at the final name after <see cref="FileSafety.EnsureNotLink"/> checked it.
 /// <see cref="FileSafety.MoveNoReplace"/> relies on <see cref="File.Move(string, string, bool)"/> with
 /// <c>overwrite: false</c> refusing any existing entry, a dangling link included (on Linux it is <c>link()</c> then
 /// <c>unlink()</c>, and <c>link()</c> never follows nor replaces the new path). These tests pin that down.

@@ -1,63 +1,54 @@
 using Golem.VmImages.Fetching;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Golem.VmImages.Tests.Fetching;
 
 [TestFixture]
 [CancelAfter(60_000)]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ImageCacheTests : FetcherTestBase
 {
     [Test]
-    public async Task GetOrFetchAsync_Miss_DownloadsThroughFetcherThenHits()
+    public async Task TryGet_AfterFetch_HitsWithTheVerifiedLengthAndTheClocksTime()
     {
         Server.Body = MakeBody(200_000);
         var digest = DigestOf(Server.Body);
-        using var fetcher = Fetcher();
-        var cache = new ImageCache(CacheDir);
-        var phases = new List<ImageFetchPhase>();
-        var progress = new SyncProgress(p => phases.Add(p.Phase));
+        var time = new FakeTimeProvider(new DateTimeOffset(2030, 5, 6, 7, 8, 9, TimeSpan.Zero));
+        var cache = new ImageCache(CacheDir, time);
+        using var fetcher = new ImageFetcher(Options(), TrustingClient(), cache);
 
-        var first = await cache.GetOrFetchAsync(fetcher, digest, [Server.Image()], progress);
-        var second = await cache.GetOrFetchAsync(fetcher, digest, [Server.Image()], progress);
+        var first = await fetcher.FetchAsync(digest, [Server.Image()]);
+        var second = await fetcher.FetchAsync(digest, [Server.Image()]);
 
         Assert.That((first.FromCache, second.FromCache), Is.EqualTo((false, true)));
-        Assert.That(second.Path, Is.EqualTo(first.Path));
         Assert.That(cache.TryGet(digest, out var cached), Is.True);
         Assert.That(cached!.Length, Is.EqualTo(200_000));
+        Assert.That(cached.LastUsedUtc, Is.EqualTo(time.GetUtcNow().UtcDateTime), "uses are stamped by the cache's TimeProvider, not the system clock");
         Assert.That(Server.RequestCount, Is.EqualTo(1));
-        Assert.That(phases, Does.Contain(ImageFetchPhase.Downloading).And.Contain(ImageFetchPhase.Cached));
     }
 
     [Test]
-    public void GetOrFetchAsync_FetcherOverAnotherDirectory_RejectedBeforeAnyIo()
+    public void CleanStalePartials_AgesByTheCachesClock()
     {
-        using var fetcher = Fetcher();
-        var other = new ImageCache(Path.Combine(Root, "other"));
+        var digest = DigestOf(MakeBody(100));
+        CreateCacheDirectories(digest);
+        File.WriteAllBytes(PartialPath(digest), [1, 2, 3]);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var cache = new ImageCache(CacheDir, time);
 
-        var ex = Assert.Throws<ArgumentException>(() => other.GetOrFetchAsync(fetcher, DigestOf([1]), [Server.Image()]));
-
-        Assert.That(ex!.ParamName, Is.EqualTo("fetcher"));
-        Assert.That(ex.Message, Does.Contain(Path.Combine(Root, "other")).And.Contain(CacheDir));
-        Assert.That(Server.RequestCount, Is.Zero);
-        Assert.That(Directory.Exists(Path.Combine(Root, "other")), Is.False);
+        Assert.That(cache.CleanStalePartials(TimeSpan.FromHours(1)), Is.Zero, "a fresh partial is kept");
+        time.Advance(TimeSpan.FromHours(2));
+        Assert.That(cache.CleanStalePartials(TimeSpan.FromHours(1)), Is.EqualTo(1), "two hours later by the cache's clock it is stale");
     }
 
     [Test]
-    public void GetOrFetchAsync_DefaultDigest_Rejected()
+    public void ImageCache_HasNoPathBackToTheFetcher()
     {
-        using var fetcher = Fetcher();
+        // The fetcher uses the cache; the cache never calls a fetcher (no cycle between them).
+        var members = typeof(ImageCache).GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static);
+        var parameterTypes = members.OfType<System.Reflection.MethodBase>().SelectMany(m => m.GetParameters()).Select(p => p.ParameterType);
+        var fieldTypes = members.OfType<System.Reflection.FieldInfo>().Select(f => f.FieldType);
 
-        Assert.Throws<ArgumentException>(() => fetcher.Cache.GetOrFetchAsync(fetcher, default, [Server.Image()]));
-        Assert.That(Server.RequestCount, Is.Zero);
-    }
-
-    private sealed class SyncProgress(Action<ImageFetchProgress> report) : IProgress<ImageFetchProgress>
-    {
-        public void Report(ImageFetchProgress value)
-        {
-            lock (this)
-            {
-                report(value);
-            }
-        }
+        Assert.That(parameterTypes.Concat(fieldTypes), Has.None.AssignableTo<IImageFetcher>());
     }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Golem.VmImages.Tests.Fetching;
 
-/// <summary>faults.md 20 and 21 across real processes (the <c>gvmi</c> CLI as the child), and Range/ETag/If-Range interop with a real nginx.</summary>
+/// <summary>Killed and concurrent fetches across real processes (the <c>gvmi</c> CLI as the child), and Range/ETag/If-Range interop with a real nginx.</summary>
 [TestFixture]
 [CancelAfter(120_000)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -12,7 +12,7 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
     /// The CLI from its own build output: the copy next to the tests lacks the library's Microsoft.Extensions
     /// assemblies, which the test project takes from the ASP.NET Core shared framework instead.
     /// </summary>
-    private static string Gvmi
+    internal static string Gvmi
     {
         get
         {
@@ -201,10 +201,6 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
         using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url));
         var etag = head.Headers.ETag!.ToString();
         Assert.That(etag, Does.Not.StartWith("W/"), "nginx sends a strong ETag for a static file");
-        var partialDirectory = Path.Combine(CacheDir, "partial");
-        Directory.CreateDirectory(partialDirectory);
-        var partial = Path.Combine(partialDirectory, "sha3-224-" + digest + ".part");
-        await File.WriteAllBytesAsync(partial, prefix.ToArray());
-        await File.WriteAllLinesAsync(partial + ".meta", [url.AbsoluteUri, etag, head.Content.Headers.LastModified!.Value.ToString("O"), head.Content.Headers.ContentLength!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await SeedPartialAsync(CacheDir, digest, prefix, url, etag, head.Content.Headers.LastModified!.Value, head.Content.Headers.ContentLength!.Value);
     }
 }

@@ -65,7 +65,7 @@ public sealed class ServeInteropTests
         });
 
         Assert.That(
-            async () => await fetcher.FetchAsync(_image.Hash, [ImageUrl], new ImageFetchOptions { Progress = progress }, cancel.Token),
+            async () => await fetcher.FetchAsync(_image.Hash, [ImageUrl], new ImageFetchRequest { Progress = progress }, cancel.Token),
             Throws.InstanceOf<OperationCanceledException>());
         var partial = Path.Combine(CacheDir, "partial", "sha3-224-" + _image.Hash + ".part");
         var kept = new FileInfo(partial).Length;
@@ -116,7 +116,7 @@ public sealed class ServeInteropTests
             file.Write(prefix);
         }
 
-        File.WriteAllLines(path + ".meta", [ImageUrl.AbsoluteUri, etag, string.Empty, Size.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        new PartialRecord(PartialRecord.KeyOf(ImageUrl, _image.Hash), etag, null, Size).Write(path);
     }
 
     private ImageFetcher Fetcher() => new(new ImageFetcherOptions

@@ -85,7 +85,7 @@ public sealed class WebDavPublishTests
 
         Assert.That(again.ExitCode, Is.EqualTo(0), again.Error);
         Assert.That(again.Output, Does.Contain("already published"));
-        Assert.That(other.ExitCode, Is.EqualTo(7));
+        Assert.That(other.ExitCode, Is.EqualTo(8));
         Assert.That(other.Error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
         Assert.That(other.Error, Does.Contain("already holds a different object at 'latest.gvmi'"));
         Assert.That(await File.ReadAllBytesAsync(nginx.FilePath("latest.gvmi")), Is.EqualTo(await File.ReadAllBytesAsync(one)));
@@ -101,7 +101,7 @@ public sealed class WebDavPublishTests
 
         var (code, output, error) = await CliRunner.RunAsync(PublishCommand.Create(), "publish", image, "--to", nginx.BaseUrl.AbsoluteUri);
 
-        Assert.That(code, Is.EqualTo(1));
+        Assert.That(code, Is.EqualTo(7));
         Assert.That(error, Does.Contain("401"));
         Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
         Assert.That(output + error, Does.Not.Contain("wrong-Kx7-secret"));
@@ -130,7 +130,7 @@ public sealed class WebDavPublishTests
 
         var (code, _, error) = await CliRunner.RunAsync(PublishCommand.Create(), "publish", image, "--to", server.BaseAddress.AbsoluteUri);
 
-        Assert.That(code, Is.EqualTo(8));
+        Assert.That(code, Is.EqualTo(9));
         Assert.That(error, Does.Contain("serves something else"));
         Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
     }

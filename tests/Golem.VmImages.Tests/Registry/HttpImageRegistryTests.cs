@@ -386,8 +386,8 @@ public sealed class HttpImageRegistryTests
     public void Constructor_InvalidOptions_Throw()
     {
         Assert.That(() => HttpImageRegistry.Create(_client, new ImageRegistryOptions { BaseAddress = new Uri("ftp://x/") }), Throws.ArgumentException.With.Message.Contain("is not an absolute http or https URL"));
-        Assert.That(() => HttpImageRegistry.Create(_client, new ImageRegistryOptions { MaxRetryAttempts = 11 }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contain("MaxRetryAttempts is 11"));
-        Assert.That(() => HttpImageRegistry.Create(_client, new ImageRegistryOptions { AttemptTimeout = TimeSpan.Zero }), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => HttpImageRegistry.Create(_client, new ImageRegistryOptions { MaxRetryAttempts = 11 }), Throws.ArgumentException.With.Message.Contain("MaxRetryAttempts is 11; expected from 0 to 10"));
+        Assert.That(() => HttpImageRegistry.Create(_client, new ImageRegistryOptions { AttemptTimeout = TimeSpan.Zero }), Throws.ArgumentException.With.Message.Contain("AttemptTimeout is 00:00:00"));
         Assert.That(new ImageRegistryOptionsValidator().Validate(null, new ImageRegistryOptions { RetryDelay = TimeSpan.FromHours(1) }).Failed, Is.True);
         Assert.That(new ImageRegistryOptionsValidator().Validate(null, new ImageRegistryOptions()).Succeeded, Is.True);
         Assert.That(new ImageRegistryOptions().BaseAddress, Is.EqualTo(new Uri("https://registry.golem.network")));

@@ -1,0 +1,67 @@
+using System.CommandLine;
+
+namespace Golem.VmImages.Cli.Commands;
+
+/// <summary>
+/// <c>gvmi completion bash|zsh|fish|pwsh</c>: prints a shell script that completes gvmi's commands and options.
+/// The script asks gvmi itself (System.CommandLine's <c>[suggest:POSITION]</c> directive), so it always matches the
+/// installed version and needs no other tool.
+/// </summary>
+internal static class CompletionCommand
+{
+    public static Command Create()
+    {
+        var shell = new Argument<string>("SHELL") { Description = "The shell: bash, zsh, fish or pwsh." };
+        shell.AcceptOnlyFromAmong("bash", "zsh", "fish", "pwsh");
+        var command = new Command(
+            "completion",
+            "Print a shell completion script. bash: `source <(gvmi completion bash)`; zsh: `source <(gvmi completion zsh)`; fish: `gvmi completion fish | source`; pwsh: `gvmi completion pwsh | Out-String | Invoke-Expression`.")
+        {
+            shell,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            await parseResult.InvocationConfiguration.Output.WriteAsync(Script(parseResult.GetRequiredValue(shell)).AsMemory(), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string Script(string shell) => shell switch
+    {
+        "bash" => """
+            # gvmi completion for bash: source <(gvmi completion bash)
+            _gvmi_complete() {
+                local IFS=$'\n'
+                COMPREPLY=($(compgen -W "$(gvmi "[suggest:${COMP_POINT}]" "${COMP_LINE}" 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}"))
+            }
+            complete -o default -F _gvmi_complete gvmi
+
+            """,
+        "zsh" => """
+            # gvmi completion for zsh: source <(gvmi completion zsh)
+            _gvmi_complete() {
+                local -a candidates
+                candidates=("${(@f)$(gvmi "[suggest:${#BUFFER[1,CURSOR]}]" "${BUFFER}" 2>/dev/null)}")
+                compadd -- $candidates
+            }
+            compdef _gvmi_complete gvmi
+
+            """,
+        "fish" => """
+            # gvmi completion for fish: gvmi completion fish | source
+            complete -c gvmi -f -a '(gvmi "[suggest:"(string length -- (commandline -cp))"]" (commandline -p) 2>/dev/null)'
+
+            """,
+        _ => """
+            # gvmi completion for PowerShell: gvmi completion pwsh | Out-String | Invoke-Expression
+            Register-ArgumentCompleter -Native -CommandName gvmi -ScriptBlock {
+                param($wordToComplete, $commandAst, $cursorPosition)
+                gvmi "[suggest:$cursorPosition]" "$commandAst" 2>$null | ForEach-Object {
+                    [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+                }
+            }
+
+            """,
+    };
+}

@@ -1,0 +1,16 @@
+namespace Golem.VmImages.Registry;
+
+/// <summary>The outcome of a push: what was sent and what the registry now answers for the image.</summary>
+/// <param name="Descriptor">The image's descriptor (hash, size, chunks).</param>
+/// <param name="Tag">The tag attached, <c>user/repository:tag</c>, or <see langword="null"/> for an anonymous push.</param>
+/// <param name="ChunksUploaded">The chunks this run sent; the others the registry already had.</param>
+/// <param name="Resolved">What <c>/v1/image/info</c> answers for the tag (or the hash), checked to name the pushed image.</param>
+/// <param name="DescriptorDownloadUrl">The link gvmkit-build prints: <c>{registry}/download/{descriptor SHA-256}</c>.</param>
+public sealed record ImagePushResult(ImageDescriptor Descriptor, string? Tag, int ChunksUploaded, ResolvedImage Resolved, Uri DescriptorDownloadUrl)
+{
+    /// <summary>Gets the image hash (SHA3-224 of the file).</summary>
+    public ImageHash ImageHash => Descriptor.ImageHash;
+
+    /// <summary>Gets the package for the image: its hash and the registry's download link.</summary>
+    public ImagePackage Package => Resolved.Package;
+}
