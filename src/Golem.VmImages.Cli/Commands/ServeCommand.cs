@@ -113,12 +113,9 @@ internal static class ServeCommand
             await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return ex.ExitCode;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && server is not null)
         {
-            if (server is not null)
-            {
-                await error.WriteLineAsync(ServeMessages.Stopping(options.ShutdownTimeout)).ConfigureAwait(false);
-            }
+            await error.WriteLineAsync(ServeMessages.Stopping(options.ShutdownTimeout)).ConfigureAwait(false);
         }
         finally
         {
@@ -130,6 +127,6 @@ internal static class ServeCommand
             catalog?.Dispose();
         }
 
-        return server is null ? ExitCodes.Canceled : ExitCodes.Success;
+        return ExitCodes.Success;
     }
 }
