@@ -27,6 +27,12 @@ internal static class ExitCodes
     /// <summary><c>gvmi push</c>: the registry refused the credentials or the tag (401 or 403).</summary>
     public const int Unauthorized = 7;
 
+    /// <summary><c>gvmi publish</c>: a different object is already stored at the key (and <c>--overwrite</c> was not given).</summary>
+    public const int Conflict = 8;
+
+    /// <summary><c>gvmi publish</c>: the image was stored, but its public URL does not serve it as providers need.</summary>
+    public const int NotPublic = 9;
+
     /// <summary>Interrupted by the user (128 + SIGINT).</summary>
     public const int Canceled = 130;
 
@@ -41,6 +47,8 @@ internal static class ExitCodes
         (Network, "network or disk failure, after retries"),
         (TooLarge, "larger than --max-size"),
         (Unauthorized, "the registry refused the credentials or the tag (401/403)"),
+        (Conflict, "publish: a different object is already at the key (without --overwrite)"),
+        (NotPublic, "publish: stored, but the public URL does not serve it as providers need"),
         (Canceled, "interrupted (Ctrl-C)"),
     ];
 }

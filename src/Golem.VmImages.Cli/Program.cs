@@ -14,6 +14,7 @@ var root = new RootCommand("gvmi: build, hash, check, package, inspect, serve an
     ResolveCommand.Create(),
     WrapCommand.Create(),
     BuildCommand.Create(),
+    PublishCommand.Create(),
     ServeCommand.Create(),
     FetchCommand.Create(),
     CacheCommand.Create(),

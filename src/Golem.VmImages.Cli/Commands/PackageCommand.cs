@@ -165,7 +165,7 @@ internal static class PackageCommand
         }) + Environment.NewLine;
     }
 
-    private static string CSharpSnippet(ImagePackage package)
+    internal static string CSharpSnippet(ImagePackage package)
     {
         var lines = new List<string>();
         if (package.MinMemGib != ImagePackage.DefaultMinMemGib)
@@ -221,7 +221,7 @@ internal static class PackageCommand
         return text.ToString();
     }
 
-    private static string PythonSnippet(ImagePackage package)
+    internal static string PythonSnippet(ImagePackage package)
     {
         var text = new StringBuilder();
         text.AppendLine("package = await vm.repo(");

@@ -1,0 +1,33 @@
+namespace Golem.VmImages.Publishing;
+
+/// <summary>How <see cref="ImagePublisher.PublishAsync"/> publishes one image.</summary>
+public sealed class ImagePublishOptions
+{
+    /// <summary>Gets or sets the key to publish under, relative to the target.</summary>
+    /// <value>The default, <see langword="null"/>, is the content address <c>&lt;sha3-224&gt;.gvmi</c>, so a URL never changes meaning.</value>
+    public string? Key { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a different object already at the key is replaced.</summary>
+    /// <value>The default is <see langword="false"/>: a different object at the key fails with <see cref="ImageKeyConflictException"/>.</value>
+    public bool Overwrite { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the file's .gvmi trailer (length field, CRC, JSON) is checked before anything is uploaded.</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool ValidateImage { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the public URL is checked afterwards as a provider would use it: an
+    /// anonymous HEAD answering 200 with the image's length and <c>Accept-Ranges: bytes</c>, and a range request for
+    /// the image's last bytes returning exactly them.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool CheckPublicUrl { get; set; } = true;
+
+    /// <summary>Gets or sets a value indicating whether the whole image is downloaded again from its public URL through the image fetcher and its hash checked.</summary>
+    /// <value>The default is <see langword="false"/>. Needs a fetcher given to the <see cref="ImagePublisher"/>.</value>
+    public bool Verify { get; set; }
+
+    /// <summary>Gets or sets the progress sink, given the number of bytes read (and hashed) so far.</summary>
+    /// <value>The default is <see langword="null"/>, no progress.</value>
+    public IProgress<long>? Progress { get; set; }
+}

@@ -1,0 +1,303 @@
+using System.Text.Json;
+using Amazon.S3.Model;
+using Golem.VmImages.Cli.Commands;
+using Golem.VmImages.Publishing;
+using Golem.VmImages.Publishing.S3;
+using Golem.VmImages.Tests.Cli;
+
+namespace Golem.VmImages.Tests.Publishing;
+
+/// <summary>The S3 target against a real moto_server on loopback.</summary>
+[NonParallelizable]
+[CancelAfter(180_000)]
+public sealed class S3PublishTests
+{
+    private const string Bucket = "images";
+
+    private string _root = null!;
+
+    [SetUp]
+    public void SetUp() => _root = Directory.CreateTempSubdirectory("gvmi-publish-s3-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_root, recursive: true);
+
+    [Test]
+    public async Task Publish_Multipart_StoresTheImageWithItsHashAndLeavesNoStagingOrUploads()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        var options = moto.Options(Bucket, "releases");
+        using var client = moto.Client(options);
+        await client.PutBucketAsync(Bucket);
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", (12 << 20) + 1234, seed: 21);
+        using var anonymous = MotoServer.AnonymousClient();
+
+        var published = await new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options));
+
+        var hash = await ImageHasher.HashFileAsync(image);
+        Assert.That(published.Key, Is.EqualTo(hash + ".gvmi"));
+        Assert.That(published.PublicUrl, Is.EqualTo(new Uri(moto.Endpoint, $"{Bucket}/releases/{hash}.gvmi")));
+        Assert.That(moto.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal) && r.Contains("partNumber=", StringComparison.Ordinal)), Is.EqualTo(3));
+        var metadata = await client.GetObjectMetadataAsync(Bucket, $"releases/{hash}.gvmi");
+        Assert.That(metadata.Metadata[S3PublishTarget.HashMetadataName], Is.EqualTo(hash.ToString()));
+        Assert.That(metadata.ContentLength, Is.EqualTo(new FileInfo(image).Length));
+        var listing = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket });
+        Assert.That(listing.S3Objects.Select(o => o.Key), Is.EqualTo(new[] { $"releases/{hash}.gvmi" }));
+        Assert.That((await client.ListMultipartUploadsAsync(Bucket)).MultipartUploads ?? [], Is.Empty);
+    }
+
+    [Test]
+    public async Task Publish_ObjectNotPubliclyReadable_FailsWithWhatToFix()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        var options = moto.Options(Bucket);
+        options.CannedAcl = null;
+        using var client = moto.Client(options);
+        await client.PutBucketAsync(Bucket);
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 29);
+        using var anonymous = MotoServer.AnonymousClient();
+
+        var ex = await Assert.ThrowsAsync<ImageNotPubliclyReadableException>(() => new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options)));
+
+        Assert.That(ex!.Message, Does.Contain("403").And.Contain("bucket policy"));
+        Assert.That(moto.Requests.Where(r => r.Contains("acl", StringComparison.OrdinalIgnoreCase)), Is.Empty, "no ACL is sent unless asked for");
+    }
+
+    [Test]
+    public async Task Publish_SameImageAgain_IsANoOp_AndADifferentImageIsRefusedUnlessOverwrite()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        var options = moto.Options(Bucket);
+        using var client = moto.Client(options);
+        await client.PutBucketAsync(Bucket);
+        var one = await PublishTestImages.WriteAsync(_root, "one.gvmi", 1 << 20, seed: 22);
+        var two = await PublishTestImages.WriteAsync(_root, "two.gvmi", 1 << 20, seed: 23);
+        using var anonymous = MotoServer.AnonymousClient();
+        var publisher = new ImagePublisher(anonymous);
+        var target = new S3PublishTarget(client, options);
+        await publisher.PublishAsync(one, target, new ImagePublishOptions { Key = "latest.gvmi" });
+
+        var again = await publisher.PublishAsync(one, target, new ImagePublishOptions { Key = "latest.gvmi" });
+        var conflict = await Assert.ThrowsAsync<ImageKeyConflictException>(() => publisher.PublishAsync(two, target, new ImagePublishOptions { Key = "latest.gvmi" }));
+        var stillOne = await client.GetObjectMetadataAsync(Bucket, "latest.gvmi");
+        var replaced = await publisher.PublishAsync(two, target, new ImagePublishOptions { Key = "latest.gvmi", Overwrite = true });
+
+        Assert.That(again.Outcome, Is.EqualTo(PublishOutcome.AlreadyPublished));
+        Assert.That(conflict!.ExistingHash, Is.EqualTo(await ImageHasher.HashFileAsync(one)));
+        Assert.That(stillOne.Metadata[S3PublishTarget.HashMetadataName], Is.EqualTo((await ImageHasher.HashFileAsync(one)).ToString()));
+        Assert.That(replaced.Outcome, Is.EqualTo(PublishOutcome.Replaced));
+        var listing = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket });
+        Assert.That(listing.S3Objects.Select(o => o.Key), Is.EqualTo(new[] { "latest.gvmi" }), "no staging object is left");
+    }
+
+    [Test]
+    public async Task Stage_SourceFailsMidway_AbortsTheMultipartUpload()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        var options = moto.Options(Bucket);
+        using var client = moto.Client(options);
+        await client.PutBucketAsync(Bucket);
+        var target = new S3PublishTarget(client, options);
+
+        await Assert.ThrowsAsync<IOException>(() => target.StageAsync(new FailingStream(12 << 20), 20 << 20, "broken"));
+
+        Assert.That((await client.ListMultipartUploadsAsync(Bucket)).MultipartUploads ?? [], Is.Empty);
+        Assert.That(moto.Requests, Has.Some.StartsWith("DELETE /images/.gvmi-staging/broken?uploadId="));
+    }
+
+    [Test]
+    public async Task Publish_LeftBehindUpload_ResumesWithoutResendingStoredParts()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        var options = moto.Options(Bucket);
+        using var client = moto.Client(options);
+        await client.PutBucketAsync(Bucket);
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 12 << 20, seed: 24);
+        var stagingKey = ".gvmi-staging/" + PublishKey.StagingName(new FileInfo(image));
+        var upload = await client.InitiateMultipartUploadAsync(Bucket, stagingKey);
+        var bytes = await File.ReadAllBytesAsync(image);
+        await client.UploadPartAsync(new UploadPartRequest { BucketName = Bucket, Key = stagingKey, UploadId = upload.UploadId, PartNumber = 1, InputStream = new MemoryStream(bytes, 0, S3PublishTargetOptions.MinPartSize) });
+        moto.Requests.Clear();
+        using var anonymous = MotoServer.AnonymousClient();
+
+        var published = await new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options));
+
+        var parts = moto.Requests.Where(r => r.StartsWith("PUT", StringComparison.Ordinal) && r.Contains("partNumber=", StringComparison.Ordinal)).ToList();
+        Assert.That(parts, Has.Count.EqualTo(2));
+        Assert.That(parts, Has.None.Contains("partNumber=1&"));
+        Assert.That(parts, Has.All.Contains("uploadId=" + upload.UploadId));
+        using var stored = await client.GetObjectAsync(Bucket, published.Key);
+        Assert.That(await ImageHasher.HashDataAsync(stored.ResponseStream), Is.EqualTo(published.ImageHash));
+    }
+
+    [Test]
+    public async Task Publish_MissingBucket_FailsWithWhatToFix()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        var options = moto.Options("no-such-bucket");
+        using var client = moto.Client(options);
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 25);
+        using var anonymous = MotoServer.AnonymousClient();
+
+        var ex = await Assert.ThrowsAsync<ImagePublishException>(() => new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options)));
+
+        Assert.That(ex!.Message, Does.Contain("s3://no-such-bucket").And.Contain("bucket does not exist"));
+        Assert.That(ex.Message, Does.Not.Contain(MotoServer.SecretKey));
+    }
+
+    [Test]
+    public async Task Publish_OverHttpsToACustomEndpoint_SendsUnsignedPayloadsAndNoChecksumHeaders()
+    {
+        await using var moto = await MotoServer.StartAsync(https: true);
+        var options = moto.Options(Bucket);
+        using var client = moto.Client(options);
+        await client.PutBucketAsync(Bucket);
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 7 << 20, seed: 26);
+        using var anonymous = MotoServer.AnonymousClient();
+
+        var published = await new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options));
+
+        var parts = moto.Requests.Where(r => r.Contains("partNumber=", StringComparison.Ordinal) && r.StartsWith("PUT", StringComparison.Ordinal)).ToList();
+        Assert.That(parts, Has.Count.EqualTo(2).And.All.EndsWith(" UNSIGNED-PAYLOAD"));
+        Assert.That(published.PublicUrl.Scheme, Is.EqualTo("https"));
+    }
+
+    [Test]
+    public async Task Publish_WrongSecret_IsRefusedWith403AndTheSecretNeverAppears()
+    {
+        await using var moto = await MotoServer.StartAsync(verifySignatures: true);
+        var (accessKey, secret) = await moto.CreateVerifiedKeyAsync();
+        var options = moto.Options(Bucket);
+        using (var good = moto.Client(options, secret, accessKey))
+        {
+            await good.PutBucketAsync(Bucket);
+        }
+
+        const string wrong = "wrong-secret-Hq2-never-printed";
+        using var client = moto.Client(options, wrong, accessKey);
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 30);
+        using var anonymous = MotoServer.AnonymousClient();
+
+        var ex = await Assert.ThrowsAsync<ImagePublishException>(() => new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options)));
+
+        Assert.That(ex!.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.Forbidden));
+        Assert.That(ex.Message, Does.Contain("403").And.Contain("check the credentials"));
+        Assert.That(ex.ToString(), Does.Not.Contain(wrong).And.Not.Contain(secret));
+        using var check = moto.Client(options, secret, accessKey);
+        Assert.That((await check.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket })).S3Objects ?? [], Is.Empty);
+    }
+
+    [Test]
+    public void Options_UnsignedPayloadOverPlainHttp_AreRefused()
+    {
+        var options = new S3PublishTargetOptions { Bucket = Bucket, ServiceUrl = new Uri("http://127.0.0.1:9/"), PayloadSigning = S3PayloadSigning.Off };
+
+        var ex = Assert.Throws<ArgumentException>(() => S3PublishTarget.Create(options));
+        Assert.That(ex!.Message, Does.Contain("plain http"));
+    }
+
+    [TestCase(1L << 30, 16 << 20, 16L << 20)]
+    [TestCase(400L << 30, 16 << 20, 64L << 20)]
+    public void PartSizeFor_KeepsWithinTenThousandParts(long length, int configured, long expected)
+    {
+        Assert.That(S3PublishTarget.PartSizeFor(length, configured), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public async Task Cli_PublishToMoto_ThenFetchOfThePrintedTaskPackage_GivesTheSameHash()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        using (var client = moto.Client(moto.Options(Bucket)))
+        {
+            await client.PutBucketAsync(Bucket);
+        }
+
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 6 << 20, seed: 27);
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", MotoServer.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", MotoServer.SecretKey);
+        try
+        {
+            var (code, output, error) = await CliRunner.RunAsync(
+                PublishCommand.Create(), "publish", image, "--to", $"s3://{Bucket}/v1", "--endpoint", moto.Endpoint.AbsoluteUri, "--path-style", "--region", "us-east-1", "--part-size-mib", "5", "--acl", "public-read", "--json");
+
+            Assert.That(code, Is.EqualTo(0), error);
+            Assert.That(output + error, Does.Not.Contain(MotoServer.SecretKey));
+            using var json = JsonDocument.Parse(output);
+            var fetched = Path.Combine(_root, "fetched.gvmi");
+            var fetch = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", json.RootElement.GetProperty("taskPackage").GetString()!, "-o", fetched);
+            Assert.That(fetch.ExitCode, Is.EqualTo(0), fetch.Error);
+            Assert.That(await ImageHasher.HashFileAsync(fetched), Is.EqualTo(await ImageHasher.HashFileAsync(image)));
+
+            var http = await CliRunner.RunAsync(PublishCommand.Create(), "publish", image, "--to", "/tmp/x", "--endpoint", moto.Endpoint.AbsoluteUri);
+            Assert.That(http.ExitCode, Is.EqualTo(2));
+            Assert.That(http.Error, Does.Contain("--endpoint applies only to an s3:// target"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
+        }
+    }
+
+    [Test]
+    public async Task Cli_UnreachableS3Endpoint_FailsWithOneLine()
+    {
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 10, seed: 28);
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", MotoServer.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", MotoServer.SecretKey);
+        try
+        {
+            var (code, output, error) = await CliRunner.RunAsync(
+                PublishCommand.Create(), "publish", image, "--to", $"s3://{Bucket}", "--endpoint", "http://127.0.0.1:9/", "--path-style");
+
+            Assert.That(code, Is.EqualTo(5), error);
+            Assert.That(error, Does.StartWith("gvmi publish: Could not "));
+            Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+            Assert.That(output + error, Does.Not.Contain(MotoServer.SecretKey));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
+            Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
+        }
+    }
+
+    /// <summary>Yields zeros, then fails like a disk read error.</summary>
+    private sealed class FailingStream(long failAfter) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position >= failAfter)
+            {
+                throw new IOException("simulated read error");
+            }
+
+            var n = (int)Math.Min(count, failAfter - _position);
+            Array.Clear(buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
