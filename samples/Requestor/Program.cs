@@ -55,7 +55,7 @@ internal sealed class CannedRegistryAnswer(ImageHash hash) : HttpMessageHandler
 {
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var json = $$"""{"http": "http://127.0.0.1:8000/download/{{hash}}", "https": "https://127.0.0.1:8443/download/{{hash}}", "sha3": "{{hash}}", "size": 4096}""";
+        var json = $$"""{"http": "http://127.0.0.1:8000/download/{{hash}}", "https": "https://127.0.0.1:8443/download/{{hash}}", "sha3": "{{hash}}", "size": 4231}""";
         return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Cli.Invocation;
 
-var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
+var root = new RootCommand("gvmi: build, hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
 {
     HashCommand.Create(),
     CheckCommand.Create(),
@@ -10,6 +10,7 @@ var root = new RootCommand("gvmi: hash, check, package, inspect, serve and fetch
     InspectCommand.Create(),
     ResolveCommand.Create(),
     WrapCommand.Create(),
+    BuildCommand.Create(),
     PublishCommand.Create(),
     ServeCommand.Create(),
     FetchCommand.Create(),

@@ -13,8 +13,17 @@ internal static class ErrorText
 
     public static string TagAndHash => "Neither or both of --tag and --hash were given; expected exactly one of them.";
 
+    public static string CompressionRefused(string name) =>
+        string.Format(CultureInfo.InvariantCulture, "The compression '{0}' is refused: the provider VM's kernel cannot mount {0} squashfs images, so the image would not boot; use lzo (default), gzip, lz4 or xz.", name);
+
+    public static string CompressionUnknown(string name) =>
+        string.Format(CultureInfo.InvariantCulture, "Unknown compression '{0}'; expected lzo, gzip, lz4 or xz.", name);
+
     public static string OutputExists(string option, string path) =>
         string.Format(CultureInfo.InvariantCulture, "{0} '{1}' already exists; remove it first or name another file.", option, path);
+
+    public static string OutputIsDirectory(string option, string path) =>
+        string.Format(CultureInfo.InvariantCulture, "{0} '{1}' is a directory; expected a file path.", option, path);
 
     public static string ExclusiveOptions(string first, string second) =>
         string.Format(CultureInfo.InvariantCulture, "{0} and {1} cannot be used together; give one of them.", first, second);

@@ -49,6 +49,12 @@ internal static class FetchCommand
                 return ExitCodes.Usage;
             }
 
+            if (outputPath is not null && Directory.Exists(outputPath))
+            {
+                await stderr.WriteLineAsync("gvmi fetch: " + ErrorText.OutputIsDirectory("--output", outputPath)).ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             if (outputPath is not null && Path.Exists(outputPath))
             {
                 await stderr.WriteLineAsync("gvmi fetch: " + ErrorText.OutputExists("--output", outputPath)).ConfigureAwait(false);

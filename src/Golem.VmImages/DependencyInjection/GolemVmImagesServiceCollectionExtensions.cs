@@ -48,7 +48,7 @@ public static class GolemVmImagesServiceCollectionExtensions
                 GolemUserAgent.Apply(client);
             })
             .ConfigurePrimaryHttpMessageHandler(ImageFetcher.CreateHttpHandler);
-        services.TryAddSingleton(sp => new ImageCache(sp.GetRequiredService<IOptions<ImageFetcherOptions>>().Value.CacheDirectory));
+        services.TryAddSingleton(sp => new ImageCache(sp.GetRequiredService<IOptions<ImageFetcherOptions>>().Value.CacheDirectory, sp.GetService<TimeProvider>()));
         services.TryAddSingleton<ImageFetcher>(sp =>
         {
             var factory = sp.GetRequiredService<IHttpClientFactory>();

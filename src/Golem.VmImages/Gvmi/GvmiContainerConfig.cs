@@ -61,7 +61,7 @@ public sealed record GvmiContainerConfig
     /// <summary>Gets the user (<c>User</c>), or <see langword="null"/>; gvmkit-build leaves it out.</summary>
     public string? User { get; init; }
 
-    /// <summary>Gets the Docker image the .gvmi was built from (<c>Image</c>, usually <c>sha256:...</c>), or <see langword="null"/>.</summary>
+    /// <summary>Gets the Docker image the .gvmi was built from (<c>Image</c>; gvmkit-build and <c>gvmi build</c> write the bare 64-hex image ID), or <see langword="null"/>.</summary>
     public string? Image { get; init; }
 
     /// <summary>Gets the host name (<c>Hostname</c>), or <see langword="null"/>.</summary>

@@ -60,8 +60,5 @@ internal static partial class ErrorMessages
     public static string PushFileShorter(string path, long offset, long expected) =>
         Format("The file '{0}' ended before byte {1} while chunk data was sent; expected {2} bytes as when it was hashed.", path, offset, expected);
 
-    public static string PusherOptionRange(string name, object found, object min, object max) =>
-        Format("The image pusher option {0} is {1}; expected a value from {2} to {3}.", name, found, min, max);
-
     private static string Body(string excerpt) => excerpt.Length == 0 ? "(empty body)" : excerpt;
 }

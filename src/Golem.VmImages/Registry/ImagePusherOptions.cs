@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Golem.VmImages.Registry;
 
 /// <summary>
@@ -14,12 +12,10 @@ public sealed class ImagePusherOptions
 
     /// <summary>Gets or sets how many chunks are uploaded at the same time.</summary>
     /// <value>The default is 4, as gvmkit-build; from 1 to 64.</value>
-    [Range(1, 64)]
     public int MaxParallelUploads { get; set; } = 4;
 
     /// <summary>Gets or sets how many times a request that failed transiently (transport error, timeout, 408, 429 or 5xx) is retried; other 4xx answers fail at once.</summary>
     /// <value>The default is 5 retries (6 attempts); from 0 to 20.</value>
-    [Range(0, 20)]
     public int MaxRetryAttempts { get; set; } = 5;
 
     /// <summary>Gets or sets the delay before the first retry; each further retry waits about twice as long (with jitter), at most 30 seconds, or what the registry's <c>Retry-After</c> asks for up to that bound.</summary>
@@ -44,33 +40,12 @@ public sealed class ImagePusherOptions
 
     /// <summary>Gets or sets the most chunks one image may have; a push with more fails before anything is sent, suggesting a chunk size.</summary>
     /// <value>The default is <see cref="DefaultMaxChunks"/>; from 1 to 1,000,000.</value>
-    [Range(1, 1_000_000)]
     public int MaxChunks { get; set; } = DefaultMaxChunks;
 
     internal ImagePusherOptions Snapshot()
     {
         var copy = (ImagePusherOptions)MemberwiseClone();
-        copy.Validate();
-        return copy;
-    }
-
-    internal void Validate()
-    {
-        CheckRange(nameof(MaxParallelUploads), MaxParallelUploads, 1, 64);
-        CheckRange(nameof(MaxRetryAttempts), MaxRetryAttempts, 0, 20);
-        CheckRange(nameof(MaxChunks), MaxChunks, 1, 1_000_000);
-        CheckRange(nameof(RetryDelay), RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        CheckRange(nameof(ChunkAttemptTimeout), ChunkAttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
-        CheckRange(nameof(CompletionTimeout), CompletionTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
-        CheckRange(nameof(CompletionPollInterval), CompletionPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
-    }
-
-    private static void CheckRange<T>(string name, T value, T min, T max)
-        where T : IComparable<T>
-    {
-        if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
-        {
-            throw new ArgumentOutOfRangeException(name, value, ErrorMessages.PusherOptionRange(name, value, min, max));
-        }
+        var failures = ImagePusherOptionsValidator.Collect(copy);
+        return failures.Count == 0 ? copy : throw new ArgumentException(string.Join(" ", failures), "options");
     }
 }

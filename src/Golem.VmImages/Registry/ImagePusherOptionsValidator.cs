@@ -2,40 +2,33 @@ using Microsoft.Extensions.Options;
 
 namespace Golem.VmImages.Registry;
 
-/// <summary>Validates <see cref="ImagePusherOptions"/> at start-up: its data annotations (through generated code) and the <see cref="TimeSpan"/> ranges.</summary>
+/// <summary>
+/// Validates <see cref="ImagePusherOptions"/> against each value's documented range. <see cref="ImagePusher"/> runs the
+/// same checks when it is created, so a value is accepted or refused alike with and without dependency injection; each
+/// bad value is reported once, with its name, its value and the valid range.
+/// </summary>
 public sealed class ImagePusherOptionsValidator : IValidateOptions<ImagePusherOptions>
 {
-    private static readonly ImagePusherOptionsAnnotationsValidator Annotations = new();
+    private const string Type = nameof(ImagePusherOptions);
 
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, ImagePusherOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var annotations = Annotations.Validate(name, options);
-        List<string> failures = [];
-        if (!annotations.Failed)
-        {
-            try
-            {
-                options.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                failures.Add(ex.Message);
-            }
-        }
-
-        if (annotations.Failed)
-        {
-            failures.InsertRange(0, annotations.Failures ?? [annotations.FailureMessage]);
-        }
-
+        var failures = Collect(options);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-}
 
-/// <summary>The data annotations of <see cref="ImagePusherOptions"/>, checked by generated code (no reflection).</summary>
-[OptionsValidator]
-internal sealed partial class ImagePusherOptionsAnnotationsValidator : IValidateOptions<ImagePusherOptions>
-{
+    internal static List<string> Collect(ImagePusherOptions options)
+    {
+        var failures = new List<string>();
+        OptionRange.Check(failures, Type, nameof(options.MaxParallelUploads), options.MaxParallelUploads, 1, 64);
+        OptionRange.Check(failures, Type, nameof(options.MaxRetryAttempts), options.MaxRetryAttempts, 0, 20);
+        OptionRange.Check(failures, Type, nameof(options.MaxChunks), options.MaxChunks, 1, 1_000_000);
+        OptionRange.Check(failures, Type, nameof(options.RetryDelay), options.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        OptionRange.Check(failures, Type, nameof(options.ChunkAttemptTimeout), options.ChunkAttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
+        OptionRange.Check(failures, Type, nameof(options.CompletionTimeout), options.CompletionTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
+        OptionRange.Check(failures, Type, nameof(options.CompletionPollInterval), options.CompletionPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
+        return failures;
+    }
 }

@@ -72,7 +72,7 @@ public sealed class DestinationAndSchemeTests : FetcherTestBase
         Assert.That(exitCode, Is.Not.Zero);
         Assert.That(output, Is.Empty);
         Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
-        Assert.That(error, Does.StartWith("gvmi fetch: ").And.Contain("is a directory").And.Not.Contain("   at "));
+        Assert.That(error, Does.StartWith("gvmi fetch: ").And.Contain(directory).And.Not.Contain("   at "));
         Assert.That(Server.RequestCount, Is.Zero);
     }
 

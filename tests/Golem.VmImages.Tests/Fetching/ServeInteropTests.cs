@@ -1,5 +1,5 @@
-using System.Net;
 using Golem.VmImages.Cli.Serving;
+using Golem.VmImages.Tests.Cli.Serving;
 using Golem.VmImages.Fetching;
 
 namespace Golem.VmImages.Tests.Fetching;
@@ -14,11 +14,11 @@ public sealed class ServeInteropTests
     private string _root = null!;
     private byte[] _content = null!;
     private ServedImage _image = null!;
-    private ImageServer _server = null!;
+    private ServeHarness _serve = null!;
 
     private string CacheDir => Path.Combine(_root, "cache");
 
-    private Uri ImageUrl => new(_server.BaseAddress, "app.gvmi");
+    private Uri ImageUrl => new(_serve.Server.BaseAddress, "app.gvmi");
 
     [SetUp]
     public async Task StartServerAsync()
@@ -28,15 +28,14 @@ public sealed class ServeInteropTests
         _content = new byte[Size];
         new Random(42).NextBytes(_content);
         await File.WriteAllBytesAsync(Path.Combine(served, "app.gvmi"), _content);
-        var images = await ServedImageCatalog.LoadAsync([served], TextWriter.Null, CancellationToken.None);
-        _image = images.Single();
-        _server = await ImageServer.StartAsync(images, IPAddress.Loopback, 0, CancellationToken.None);
+        _serve = await ServeHarness.StartAsync([served]);
+        _image = _serve.Catalog.Images.Single();
     }
 
     [TearDown]
     public async Task StopServerAsync()
     {
-        await _server.DisposeAsync();
+        await _serve.DisposeAsync();
         FetcherTestBase.DeleteRoot(_root);
     }
 

@@ -75,7 +75,7 @@ public sealed class ImagePusherRegistrationTests
         typeof(ImagePusherOptions).GetProperty(name)!.SetValue(options, TimeSpan.FromDays(1));
         using var client = new HttpClient();
 
-        Assert.That(() => ImagePusher.Create(client, options: options), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains(name));
+        Assert.That(() => ImagePusher.Create(client, options: options), Throws.InstanceOf<ArgumentException>().With.Message.Contains(name));
         Assert.That(new ImagePusherOptionsValidator().Validate(null, options).FailureMessage, Does.Contain(name));
     }
 }
