@@ -131,7 +131,7 @@ internal static class CacheCommand
 
             var imageCache = Open(parseResult, cache);
             var images = imageCache.List();
-            var plan = Plan(images, everything ? 0 : limit, age, DateTime.UtcNow);
+            var plan = Plan(images, everything ? 0 : limit, age, TimeProvider.System.GetUtcNow().UtcDateTime);
             var dry = parseResult.GetValue(dryRun);
             var evicted = dry ? plan : imageCache.Prune(images.Sum(i => i.Length) - plan.Sum(i => i.Length));
             var partials = dry ? 0 : imageCache.CleanStalePartials(TimeSpan.FromHours(parseResult.GetValue(staleHours)));

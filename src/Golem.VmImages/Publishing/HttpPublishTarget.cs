@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Golem.VmImages.Fetching;
 
 namespace Golem.VmImages.Publishing;
 
@@ -41,7 +42,7 @@ public sealed class HttpPublishTarget : IImagePublishTarget
 
         if (credential is not null && baseUrl.Scheme == Uri.UriSchemeHttp && !baseUrl.IsLoopback)
         {
-            throw new ArgumentException(ErrorMessages.CredentialsOverHttp(SafeUrl.Describe(baseUrl)), nameof(credential));
+            throw new ArgumentException(ErrorMessages.CredentialsOverHttp(UrlRedaction.Redact(baseUrl)), nameof(credential));
         }
 
         _httpClient = httpClient;
@@ -53,7 +54,7 @@ public sealed class HttpPublishTarget : IImagePublishTarget
     }
 
     /// <inheritdoc />
-    public string DisplayName => SafeUrl.Describe(_directory);
+    public string DisplayName => UrlRedaction.Redact(_directory);
 
     /// <summary>
     /// Finds the basic-authentication credential for <paramref name="url"/>: the <see cref="UserVariable"/> and
@@ -112,12 +113,12 @@ public sealed class HttpPublishTarget : IImagePublishTarget
     {
         if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
         {
-            throw new ArgumentException(ErrorMessages.NotHttpUrl(url.IsAbsoluteUri ? SafeUrl.Describe(url) : "(relative URL)"), paramName);
+            throw new ArgumentException(ErrorMessages.NotHttpUrl(url.IsAbsoluteUri ? UrlRedaction.Redact(url) : "(relative URL)"), paramName);
         }
 
         if (!string.IsNullOrEmpty(url.UserInfo))
         {
-            throw new ArgumentException(ErrorMessages.CredentialsInUrl(SafeUrl.Describe(url)), paramName);
+            throw new ArgumentException(ErrorMessages.CredentialsInUrl(UrlRedaction.Redact(url)), paramName);
         }
     }
 
@@ -172,7 +173,7 @@ public sealed class HttpPublishTarget : IImagePublishTarget
         }
         catch (HttpRequestException ex)
         {
-            throw new ImagePublishException(ErrorMessages.TargetUnreachable(SafeUrl.Describe(url), Reason(ex)), ex);
+            throw new ImagePublishException(ErrorMessages.TargetUnreachable(UrlRedaction.Redact(url), Reason(ex)), ex);
         }
     }
 
@@ -191,7 +192,7 @@ public sealed class HttpPublishTarget : IImagePublishTarget
             return;
         }
 
-        var shown = SafeUrl.Describe(url);
+        var shown = UrlRedaction.Redact(url);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             throw new ImagePublishException(ErrorMessages.TargetAuth(what, shown, response.StatusCode)) { StatusCode = response.StatusCode };

@@ -141,7 +141,7 @@ public sealed class ImagePublisher
         }
         catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)
         {
-            throw new ImagePublishException(ErrorMessages.VerifyFailed(SafeUrl.Describe(url), ex.Message), ex);
+            throw new ImagePublishException(ErrorMessages.VerifyFailed(UrlRedaction.Redact(url), ex.Message), ex);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Golem.VmImages.Fetching;
 namespace Golem.VmImages.Publishing;
 
 /// <summary>
@@ -17,7 +18,7 @@ public sealed class LocalDirectoryPublishTarget : IImagePublishTarget
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (publicBaseUrl is not null && (!publicBaseUrl.IsAbsoluteUri || publicBaseUrl.Scheme is not ("http" or "https")))
         {
-            throw new ArgumentException(ErrorMessages.NotHttpUrl(SafeUrl.Describe(publicBaseUrl)), nameof(publicBaseUrl));
+            throw new ArgumentException(ErrorMessages.NotHttpUrl(UrlRedaction.Redact(publicBaseUrl)), nameof(publicBaseUrl));
         }
 
         _directory = Path.GetFullPath(directory);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Golem.VmImages.Fetching;
 
 namespace Golem.VmImages.Publishing;
 
@@ -13,7 +14,7 @@ internal static class PublicUrlCheck
 
     public static async Task RunAsync(HttpClient httpClient, Uri url, string path, long length, CancellationToken cancellationToken)
     {
-        var shown = SafeUrl.Describe(url);
+        var shown = UrlRedaction.Redact(url);
         try
         {
             using (var head = new HttpRequestMessage(HttpMethod.Head, url))
