@@ -1,9 +1,6 @@
 using System.CommandLine;
 using Golem.VmImages.Cli.Commands;
-using Golem.VmImages.Cli.Hosting;
 using Golem.VmImages.Cli.Invocation;
-
-Avx512Image.ExecIfSupported(args);
 
 var root = new RootCommand("gvmi: build, hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
 {
