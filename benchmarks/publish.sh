@@ -6,8 +6,11 @@
 #   (4) gvmi publish to moto_server's S3 API (multipart, 8 MiB parts, 4 in parallel) when moto_server is on PATH,
 # each with wall time, CPU time (user + system) of the command and of the server (the nginx worker, moto_server)
 # and peak RSS from /usr/bin/time -v; (1) to (3) alternate for ROUNDS rounds. Then the peak RSS of (3) and, with
-# moto_server, of (4) for a RSS_MIB image (default 4096; S3_RSS_MIB to change the S3 one, 0 to skip it).
-# Results go to benchmarks/publish-results.md.
+# moto_server, of (4) for a RSS_MIB image (default 4096; S3_RSS_MIB to change the S3 one, 0 to skip it). moto takes
+# many minutes to complete and copy a 4 GiB upload after the last part, when gvmi holds no part buffer any more:
+# that row reads the process's VmHWM and stops it after S3_RSS_SECONDS (default 300) if it is still waiting.
+# GVMI_NATIVE=DIR (a `dotnet publish -c Release -r linux-x64` output, the build the tool package ships for linux-x64)
+# repeats that row with the Native AOT gvmi. Results go to benchmarks/publish-results.md.
 # Needs: dotnet, nginx (Debian nginx-light), curl, /usr/bin/time (package "time"); optionally moto_server.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -84,8 +87,8 @@ if command -v moto_server >/dev/null 2>&1; then
   for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$moto_port") 2>/dev/null && break; sleep 0.1; done
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench
   curl -sS -f -X PUT "http://127.0.0.1:$moto_port/bench" > /dev/null
-  s3_to=(--to s3://bench/images --endpoint "http://127.0.0.1:$moto_port" --path-style --region us-east-1 --no-check)
-  measure s3 "gvmi publish to moto S3, ${size_mib} MiB" "$moto_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" "${s3_to[@]}"
+  s3_options=(--endpoint "http://127.0.0.1:$moto_port" --path-style --region us-east-1 --no-check)
+  measure s3 "gvmi publish to moto S3, ${size_mib} MiB" "$moto_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to s3://bench/images "${s3_options[@]}"
 fi
 
 if [ "$rss_mib" -gt 0 ]; then
@@ -96,13 +99,34 @@ if [ "$rss_mib" -gt 0 ]; then
   measure big "gvmi publish to nginx, ${rss_mib} MiB (peak RSS)" "$nginx_pid" dotnet "$gvmi" publish "$work/in/big.gvmi" --to "$base/big/" --no-check
 fi
 
+peak_rss() { # name, seconds, command...: peak RSS (VmHWM) of the command, stopped after the given seconds
+  local name="$1" limit="$2"; shift 2
+  local load pid hwm=0 now waited=0 note="finished"
+  load="$(cut -d' ' -f1 /proc/loadavg)"
+  "$@" > /dev/null 2> "$work/peak.err" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    now="$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)"
+    [ -n "$now" ] && [ "$now" -gt "$hwm" ] && hwm="$now"
+    if [ "$waited" -ge "$limit" ]; then note="stopped after ${limit} s, moto still completing"; kill "$pid"; break; fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  wait "$pid" 2>/dev/null || [ "$note" != finished ] || { cat "$work/peak.err" >&2; exit 1; }
+  results+=("| $name ($note) | | | | $((hwm / 1024)) | $load |")
+  echo "$name: peak RSS $((hwm / 1024)) MiB ($note), load $load" >&2
+}
+
 if [ -n "$moto_pid" ] && [ "$s3_rss_mib" -gt 0 ]; then
   if [ "$s3_rss_mib" != "$rss_mib" ]; then
     rm -f "$work/in/big.gvmi"
     echo "generating ${s3_rss_mib} MiB image..." >&2
     make_image "$work/in/big.gvmi" "$s3_rss_mib"
   fi
-  measure s3big "gvmi publish to moto S3, ${s3_rss_mib} MiB (peak RSS)" "$moto_pid" dotnet "$gvmi" publish "$work/in/big.gvmi" "${s3_to[@]}"
+  peak_rss "gvmi publish to moto S3, ${s3_rss_mib} MiB (peak RSS)" "${S3_RSS_SECONDS:-300}" dotnet "$gvmi" publish "$work/in/big.gvmi" --to s3://bench/big "${s3_options[@]}"
+  if [ -n "${GVMI_NATIVE:-}" ]; then
+    peak_rss "gvmi publish to moto S3, ${s3_rss_mib} MiB, Native AOT (peak RSS)" "${S3_RSS_SECONDS:-300}" "$GVMI_NATIVE/gvmi" publish "$work/in/big.gvmi" --to s3://bench/native "${s3_options[@]}"
+  fi
 fi
 
 {
