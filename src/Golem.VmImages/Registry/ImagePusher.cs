@@ -146,7 +146,7 @@ public sealed class ImagePusher
                 await GvmiFile.ReadMetadataAsync(path, cancellationToken).ConfigureAwait(false);
             }
 
-            var descriptor = await HashAsync(cancellationToken).ConfigureAwait(false);
+            var (descriptor, fromCache) = await HashAsync(cancellationToken).ConfigureAwait(false);
             Report(ImagePushPhase.Preparing);
             var credentials = options.Credentials;
             if (tag is not null)
@@ -181,10 +181,10 @@ public sealed class ImagePusher
 
             Report(ImagePushPhase.Resolving);
             var resolved = await ResolveAsync(descriptor, cancellationToken).ConfigureAwait(false);
-            return new ImagePushResult(descriptor, tag?.ToString(), _chunksSent, resolved, _registry.DownloadUri(descriptor));
+            return new ImagePushResult(descriptor, tag?.ToString(), _chunksSent, resolved, _registry.DownloadUri(descriptor)) { DescriptorFromCache = fromCache };
         }
 
-        private async Task<ImageDescriptor> HashAsync(CancellationToken cancellationToken)
+        private async Task<(ImageDescriptor Descriptor, bool FromCache)> HashAsync(CancellationToken cancellationToken)
         {
             var size = new FileInfo(path).Length;
             var chunkSize = options.ChunkSize ?? ImageDescriptor.GetDefaultChunkSize(size);
@@ -198,11 +198,22 @@ public sealed class ImagePusher
             }
 
             _bytesToSend = size;
+            if (pusher._options.DescriptorCacheDirectory is { } cacheDirectory)
+            {
+                return await new DescriptorCache(cacheDirectory).GetOrComputeAsync(path, chunkSize, token => ComputeAsync(size, chunkSize, token), cancellationToken).ConfigureAwait(false);
+            }
+
+            return (await ComputeAsync(size, chunkSize, cancellationToken).ConfigureAwait(false), false);
+        }
+
+        /// <summary>Reads the whole file for its descriptor, reporting the <see cref="ImagePushPhase.Hashing"/> phase.</summary>
+        private Task<ImageDescriptor> ComputeAsync(long size, long chunkSize, CancellationToken cancellationToken)
+        {
             Report(ImagePushPhase.Hashing);
             var progress = options.Progress is { } sink
                 ? new Progress(read => sink.Report(new ImagePushProgress(ImagePushPhase.Hashing, read, size, 0, 0)))
                 : null;
-            return await ImageDescriptor.ComputeAsync(path, chunkSize, progress, cancellationToken).ConfigureAwait(false);
+            return ImageDescriptor.ComputeAsync(path, chunkSize, progress, cancellationToken);
         }
 
         private async Task UploadAsync(ImageDescriptor descriptor, int[] missing, CancellationToken cancellationToken)
