@@ -73,9 +73,11 @@ public sealed class ImagePusher
     public Uri BaseAddress => _registryOptions.BaseAddress;
 
     /// <summary>
-    /// Pushes an image: checks the .gvmi trailer, reads the file once for its descriptor, checks the credentials and
-    /// that the tag may be attached before any chunk is sent, sends the missing chunks, waits (bounded) for the registry
-    /// to report the image complete, attaches the tag, and resolves the image to check the registry names the same hash.
+    /// Pushes an image: checks the .gvmi trailer, reads the file once for its descriptor (not at all when
+    /// <see cref="ImagePusherOptions.DescriptorCacheDirectory"/> remembers it for the unchanged file), checks the
+    /// credentials and that the tag may be attached before any chunk is sent, sends the missing chunks, waits (bounded)
+    /// for the registry to report the image complete, attaches the tag, and resolves the image to check the registry
+    /// names the same hash.
     /// </summary>
     /// <param name="path">The .gvmi file.</param>
     /// <param name="options">The tag, credentials, chunk size and progress; anonymous with the defaults when <see langword="null"/>.</param>

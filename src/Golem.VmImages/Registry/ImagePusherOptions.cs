@@ -48,7 +48,7 @@ public sealed class ImagePusherOptions
     /// the file keeps its full path, length and last-write time (and, on Linux, its device, inode and change time, so a
     /// rewritten file is hashed again even when its modification time was put back).
     /// </summary>
-    /// <value>The default is <see langword="null"/>: every push hashes the file. <c>gvmi push</c> uses <c>descriptors</c> in the user's golem-vmimages cache directory (<see cref="Fetching.ImageFetcherOptions.DefaultCacheDirectory"/>).</value>
+    /// <value>The default is <see langword="null"/>: every push hashes the file; when set, not empty. <c>gvmi push</c> uses <c>descriptors</c> in the user's golem-vmimages cache directory (<see cref="Fetching.ImageFetcherOptions.DefaultCacheDirectory"/>).</value>
     public string? DescriptorCacheDirectory { get; set; }
 
     internal ImagePusherOptions Snapshot()
