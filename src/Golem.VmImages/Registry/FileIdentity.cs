@@ -13,10 +13,7 @@ internal readonly partial record struct FileIdentity(string FullPath, long Lengt
     private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7FF;
 
-    /// <summary>Gets a value indicating whether <see cref="Device"/>, <see cref="Inode"/> and <see cref="ChangeTimeNanoseconds"/> were read.</summary>
-    public bool HasInode => Inode != 0;
-
-    /// <summary>Reads the identity of the file open in <paramref name="handle"/>.</summary>
+    /// <summary>Reads the identity of the file open in <paramref name="handle"/>; device, inode and change time are 0 where they cannot be read.</summary>
     public static FileIdentity Of(string path, SafeFileHandle handle)
     {
         var fullPath = Path.GetFullPath(path);

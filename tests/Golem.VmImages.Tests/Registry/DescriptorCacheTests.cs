@@ -60,6 +60,17 @@ public sealed class DescriptorCacheTests
     {
         var (before, _) = await GetAsync(_image, ChunkSize);
         var modified = File.GetLastWriteTimeUtc(_image);
+
+        // The kernel stamps change times from a coarse clock: wait until it has moved past the image's, so the edit
+        // below gets a later change time than the one remembered (a condition, not a fixed delay).
+        var recorded = Identity(_image).ChangeTimeNanoseconds;
+        var probe = Path.Combine(_directory, "probe");
+        do
+        {
+            await File.WriteAllBytesAsync(probe, [1]);
+        }
+        while (Identity(probe).ChangeTimeNanoseconds <= recorded);
+
         await using (var stream = new FileStream(_image, FileMode.Open, FileAccess.Write))
         {
             stream.Position = 1000;
@@ -154,6 +165,12 @@ public sealed class DescriptorCacheTests
 
         Assert.That(cached, Is.False);
         Assert.That(descriptor.Bytes.ToArray(), Is.EqualTo(ImageDescriptorTests.Golden(File.ReadAllBytes(_image), ChunkSize)));
+    }
+
+    private static FileIdentity Identity(string path)
+    {
+        using var handle = File.OpenHandle(path);
+        return FileIdentity.Of(path, handle);
     }
 
     private Task<(ImageDescriptor Descriptor, bool FromCache)> GetAsync(string path, long chunkSize) =>
