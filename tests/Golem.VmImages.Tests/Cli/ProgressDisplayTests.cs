@@ -1,4 +1,6 @@
+using System.CommandLine;
 using Golem.VmImages.Cli;
+using Golem.VmImages.Cli.Commands;
 using Microsoft.Extensions.Time.Testing;
 using Spectre.Console;
 using Spectre.Console.Testing;
@@ -127,6 +129,23 @@ public sealed class ProgressDisplayTests
 
         Assert.That(display.IsDrawing, Is.False);
         Assert.That(terminal.Output, Is.EqualTo("result\n"));
+    }
+
+    public static IEnumerable<TestCaseData> LongCommands()
+    {
+        yield return new TestCaseData(HashCommand.Create()).SetArgDisplayNames("hash");
+        yield return new TestCaseData(CheckCommand.Create()).SetArgDisplayNames("check");
+        yield return new TestCaseData(PackageCommand.Create()).SetArgDisplayNames("package");
+        yield return new TestCaseData(FetchCommand.Create()).SetArgDisplayNames("fetch");
+        yield return new TestCaseData(BuildCommand.Create()).SetArgDisplayNames("build");
+        yield return new TestCaseData(PublishCommand.Create()).SetArgDisplayNames("publish");
+        yield return new TestCaseData(PushCommand.Create()).SetArgDisplayNames("push");
+    }
+
+    [TestCaseSource(nameof(LongCommands))]
+    public void LongCommand_HasQuietAndProgressOptions(Command command)
+    {
+        Assert.That(command.Options.SelectMany(o => o.Aliases.Append(o.Name)), Is.SupersetOf(new[] { "--quiet", "-q", "--progress" }));
     }
 
     private static ProgressSettings Settings(IAnsiConsole terminal, TimeProvider time) =>
