@@ -70,7 +70,7 @@ public sealed class FetchCommandTests : FetcherTestBase
         Assert.That(output, Is.EqualTo(FinalPath(digest) + "\n"));
         var notes = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(notes, Has.All.StartWith("gvmi fetch: "), error);
-        Assert.That(notes, Has.Some.Match(@"^gvmi fetch: Attempt 2 of \d+ in .*503"), error);
+        Assert.That(notes, Has.Some.Match(@"^gvmi fetch: Attempt 2 of \d+ in \d+\.\d s: .*503"), error);
     }
 
     [Test]
