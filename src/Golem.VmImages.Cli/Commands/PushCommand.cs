@@ -36,6 +36,8 @@ internal static class PushCommand
         {
             file, tag, registry, user, tokenFile, chunkSize, workers, retries, wait, allowInsecure, https, noValidate, json, cache,
         };
+        var progress = new ProgressOptions();
+        progress.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -85,7 +87,7 @@ internal static class PushCommand
                 return ExitCodes.Failure;
             }
 
-            var view = new PushProgressView(error);
+            var view = new PushProgressView(error, progress.Read(parseResult));
             pushOptions.Progress = view;
             try
             {
@@ -201,7 +203,7 @@ internal static class PushCommand
     /// Shows a push on standard error: a line per step, and while hashing and uploading the shared progress display
     /// (bytes, rate, ETA) on a terminal.
     /// </summary>
-    private sealed class PushProgressView(TextWriter error) : IProgress<ImagePushProgress>, IAsyncDisposable
+    private sealed class PushProgressView(TextWriter error, ProgressSettings settings) : IProgress<ImagePushProgress>, IAsyncDisposable
     {
         private readonly Lock _gate = new();
         private ImagePushPhase? _phase;
@@ -219,7 +221,7 @@ internal static class PushCommand
                     error.WriteLine("gvmi push: " + Describe(value));
                     if (value.Phase is ImagePushPhase.Hashing or ImagePushPhase.Uploading && value.TotalBytes > 0)
                     {
-                        _display = ProgressDisplay.Start(error, value.Phase == ImagePushPhase.Hashing ? "hashing" : "uploading", value.TotalBytes);
+                        _display = ProgressDisplay.Start(error, value.Phase == ImagePushPhase.Hashing ? "hashing" : "uploading", value.TotalBytes, settings);
                         _bytes = _display.ForFile();
                     }
                 }
