@@ -1,33 +1,30 @@
 #!/usr/bin/env bash
 # Publish benchmark: a generated image sent to a local nginx (dav module, PUT + MOVE) on 127.0.0.1, in the same run
 #   (1) curl -T FILE URL (upload only, no hash: the baseline),
-#   (2) gvmi publish FILE --to URL --no-check (upload to a staging name, SHA3-224 while sending, MOVE),
-#   (3) gvmi publish to moto_server's S3 API (multipart, 16 MiB parts, 4 in parallel) when moto_server is on PATH,
-# each with wall time and peak RSS from /usr/bin/time -v; (2) and (1) alternate for ROUNDS rounds.
-# Then the peak RSS of (2) for a RSS_MIB image (default 4096). Results go to benchmarks/publish-results.md.
+#   (2) gvmi hash FILE (SHA3-224 only, no upload: the floor set by hashing),
+#   (3) gvmi publish FILE --to URL --no-check (upload to a staging name, SHA3-224 while sending, MOVE),
+#   (4) gvmi publish to moto_server's S3 API (multipart, 8 MiB parts, 4 in parallel) when moto_server is on PATH,
+# each with wall time, CPU time (user + system) of the command and of the server (the nginx worker, moto_server)
+# and peak RSS from /usr/bin/time -v; (1) to (3) alternate for ROUNDS rounds. Then the peak RSS of (3) and, with
+# moto_server, of (4) for a RSS_MIB image (default 4096; S3_RSS_MIB to change the S3 one, 0 to skip it). moto takes
+# many minutes to complete and copy a 4 GiB upload after the last part, when gvmi holds no part buffer any more:
+# that row reads the process's VmHWM and stops it after S3_RSS_SECONDS (default 300) if it is still waiting.
+# GVMI_NATIVE=DIR (a `dotnet publish -c Release -r linux-x64` output, the build the tool package ships for linux-x64)
+# repeats that row with the Native AOT gvmi. Results go to benchmarks/publish-results.md.
 # Needs: dotnet, nginx (Debian nginx-light), curl, /usr/bin/time (package "time"); optionally moto_server.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bench_init publish
 
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/.." && pwd)"
 size_mib="${SIZE_MIB:-1024}"
 rss_mib="${RSS_MIB:-4096}"
+s3_rss_mib="${S3_RSS_MIB:-$rss_mib}"
 rounds="${ROUNDS:-3}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/gvmi-publish-bench.XXXXXX")"
 out="$here/publish-results.md"
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 moto_pid=""
-cleanup() {
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null
-  [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+at_exit '[ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null'
 
-dotnet build -c Release "$repo/src/Golem.VmImages.Cli" >/dev/null
-gvmi="$repo/src/Golem.VmImages.Cli/bin/Release/net10.0/gvmi.dll"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+build_gvmi
 
 # A valid .gvmi: random bytes behind the squashfs magic, then a real trailer written by gvmi wrap's format.
 make_image() { # path, MiB
@@ -51,52 +48,37 @@ chmod 777 "$work/www" "$work/tmp"
 chmod 755 "$work"
 echo "generating ${size_mib} MiB image..." >&2
 make_image "$work/in/image.gvmi" "$size_mib"
-port="$(free_port)"
-cat > "$work/nginx.conf" <<CONF
-daemon on;
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    sendfile on;
-    client_max_body_size 0;
-    client_body_temp_path $work/tmp/body;
-    proxy_temp_path $work/tmp/proxy;
-    fastcgi_temp_path $work/tmp/fastcgi;
-    uwsgi_temp_path $work/tmp/uwsgi;
-    scgi_temp_path $work/tmp/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        root $work/www;
-        location / { dav_methods PUT DELETE MOVE; create_full_put_path on; dav_access user:rw group:r all:r; }
-    }
-}
-CONF
-"$nginx_bin" -p "$work" -c "$work/nginx.conf" -e "$work/error.log"
+port="$(start_nginx dav on 64 "$work/www" 'location / { dav_methods PUT DELETE MOVE; create_full_put_path on; dav_access user:rw group:r all:r; }')"
+nginx_pid="$(cat "$work/nginx-dav.pid")"
 base="http://127.0.0.1:$port"
 sleep 0.5
 
-seconds() { echo "$1" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }'; }
-
 results=()
-measure() { # name, command...
-  local name="$1"; shift
-  local load
-  load="$(cut -d' ' -f1 /proc/loadavg)"
-  /usr/bin/time -v "$@" > /dev/null 2> "$work/time.txt" || { cat "$work/time.txt" >&2; exit 1; }
-  local wall rss
-  wall="$(seconds "$(grep 'Elapsed (wall clock)' "$work/time.txt" | awk '{print $NF}')")"
-  rss="$(grep 'Maximum resident set size' "$work/time.txt" | awk '{print $NF}')"
-  results+=("| $name | $wall | $((rss / 1024)) | $load |")
-  echo "$name: ${wall}s, peak RSS $((rss / 1024)) MiB, load $load" >&2
+measure() { # key, name, server pid (or -), command...
+  local key="$1" name="$2" server="$3"; shift 3
+  local before server_cpu=""
+  [ "$server" = - ] || before="$(proc_cpu "$server")"
+  timed /dev/null "$@"
+  [ "$server" = - ] || server_cpu="$(awk -v a="$before" -v b="$(proc_cpu "$server")" 'BEGIN { printf "%.2f", b - a }')"
+  echo "$WALL_S $CPU_S ${server_cpu:-0}" > "$work/$key"
+  results+=("| $name | $WALL_S | $CPU_S | $server_cpu | $RSS_MIB | $LOAD |")
+  echo "$name: ${WALL_S}s, CPU ${CPU_S}s, server CPU ${server_cpu:-none}, peak RSS ${RSS_MIB} MiB, load $LOAD" >&2
 }
 
+cat "$work/in/image.gvmi" > /dev/null # into the page cache: every command reads a warm file
+ratios=()
 for round in $(seq 1 "$rounds"); do
   rm -rf "$work/www/"*
-  measure "curl -T, ${size_mib} MiB (round $round)" curl -sS -f -T "$work/in/image.gvmi" "$base/curl-$round.gvmi"
-  measure "gvmi publish to nginx, ${size_mib} MiB (round $round)" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$round/" --no-check
+  measure "curl$round" "curl -T, ${size_mib} MiB (round $round)" "$nginx_pid" curl -sS -f -T "$work/in/image.gvmi" "$base/curl-$round.gvmi"
+  measure "hash$round" "gvmi hash, ${size_mib} MiB (round $round)" - dotnet "$gvmi" hash "$work/in/image.gvmi"
+  measure "publish$round" "gvmi publish to nginx, ${size_mib} MiB (round $round)" "$nginx_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$round/" --no-check
+  ratios+=("$(awk -v r="$round" -v nproc="$(nproc)" '
+    FILENAME == ARGV[1] { cw = $1; cc = $2; cn = $3 } FILENAME == ARGV[2] { hw = $1; hc = $2 } FILENAME == ARGV[3] { pw = $1; pc = $2; pn = $3 }
+    END {
+      cpu = (pc + pn) / nproc
+      floor = cpu > hw ? cpu : hw
+      printf "- Round %s: wall publish / curl -T = %.2fx; hash alone / curl -T = %.2fx; CPU publish = %.2f s (hash alone %.2f s, curl %.2f s), nginx %.2f s during the publish (%.2f s during curl); publish + nginx CPU over %d cores = %.2f s; the wall-time floor on this machine, the larger of that and the hash alone, = %.2f s = %.2fx curl -T", r, pw / cw, hw / cw, pc, hc, cc, pn, cn, nproc, cpu, floor, floor / cw
+    }' "$work/curl$round" "$work/hash$round" "$work/publish$round")")
 done
 
 if command -v moto_server >/dev/null 2>&1; then
@@ -106,8 +88,8 @@ if command -v moto_server >/dev/null 2>&1; then
   for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$moto_port") 2>/dev/null && break; sleep 0.1; done
   export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench
   curl -sS -f -X PUT "http://127.0.0.1:$moto_port/bench" > /dev/null
-  measure "gvmi publish to moto S3, ${size_mib} MiB" dotnet "$gvmi" publish "$work/in/image.gvmi" --to s3://bench/images \
-    --endpoint "http://127.0.0.1:$moto_port" --path-style --region us-east-1 --no-check
+  s3_options=(--endpoint "http://127.0.0.1:$moto_port" --path-style --region us-east-1 --no-check)
+  measure s3 "gvmi publish to moto S3, ${size_mib} MiB" "$moto_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to s3://bench/images "${s3_options[@]}"
 fi
 
 if [ "$rss_mib" -gt 0 ]; then
@@ -115,16 +97,48 @@ if [ "$rss_mib" -gt 0 ]; then
   echo "generating ${rss_mib} MiB image..." >&2
   rm -f "$work/in/image.gvmi"
   make_image "$work/in/big.gvmi" "$rss_mib"
-  measure "gvmi publish to nginx, ${rss_mib} MiB (peak RSS)" dotnet "$gvmi" publish "$work/in/big.gvmi" --to "$base/big/" --no-check
+  measure big "gvmi publish to nginx, ${rss_mib} MiB (peak RSS)" "$nginx_pid" dotnet "$gvmi" publish "$work/in/big.gvmi" --to "$base/big/" --no-check
+fi
+
+peak_rss() { # name, seconds, command...: peak RSS (VmHWM) of the command, stopped after the given seconds
+  local name="$1" limit="$2"; shift 2
+  local load pid hwm=0 now waited=0 note="finished"
+  load="$(cut -d' ' -f1 /proc/loadavg)"
+  "$@" > /dev/null 2> "$work/peak.err" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    now="$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)"
+    [ -n "$now" ] && [ "$now" -gt "$hwm" ] && hwm="$now"
+    if [ "$waited" -ge "$limit" ]; then note="stopped after ${limit} s, moto still completing"; kill "$pid"; break; fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  wait "$pid" 2>/dev/null || [ "$note" != finished ] || { cat "$work/peak.err" >&2; exit 1; }
+  results+=("| $name ($note) | | | | $((hwm / 1024)) | $load |")
+  echo "$name: peak RSS $((hwm / 1024)) MiB ($note), load $load" >&2
+}
+
+if [ -n "$moto_pid" ] && [ "$s3_rss_mib" -gt 0 ]; then
+  if [ "$s3_rss_mib" != "$rss_mib" ]; then
+    rm -f "$work/in/big.gvmi"
+    echo "generating ${s3_rss_mib} MiB image..." >&2
+    make_image "$work/in/big.gvmi" "$s3_rss_mib"
+  fi
+  peak_rss "gvmi publish to moto S3, ${s3_rss_mib} MiB (peak RSS)" "${S3_RSS_SECONDS:-300}" dotnet "$gvmi" publish "$work/in/big.gvmi" --to s3://bench/big "${s3_options[@]}"
+  if [ -n "${GVMI_NATIVE:-}" ]; then
+    peak_rss "gvmi publish to moto S3, ${s3_rss_mib} MiB, Native AOT (peak RSS)" "${S3_RSS_SECONDS:-300}" "$GVMI_NATIVE/gvmi" publish "$work/in/big.gvmi" --to s3://bench/native "${s3_options[@]}"
+  fi
 fi
 
 {
   echo "# gvmi publish benchmark"
   echo
-  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs; load average before each command in the last column."
+  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(cpu_model) (family $(cpu_family) model $(cpu_model_number)), $(nproc) CPUs; commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown); load average before each command in the last column. CPU is user + system seconds of the command; server CPU is what the nginx worker (or moto_server) used meanwhile."
   echo
-  echo "| command | wall s | peak RSS MiB | load |"
-  echo "| --- | ---: | ---: | ---: |"
+  echo "| command | wall s | CPU s | server CPU s | peak RSS MiB | load |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${results[@]}"
+  echo
+  printf '%s\n' "${ratios[@]}"
 } > "$out"
 cat "$out"

@@ -6,57 +6,24 @@
 #       peak RSS of the gvmi process (VmHWM).
 # Usage: benchmarks/serve.sh [ROUNDS]   (default 7). Needs: dotnet, nginx (Debian nginx-light), curl, python3.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+bench_init serve
 
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/.." && pwd)"
 rounds="${1:-7}"
 clients="${CLIENTS:-200}"
 reads_per_client="${READS_PER_CLIENT:-5}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/gvmi-serve-bench.XXXXXX")"
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 gvmi_pid=""
-cleanup() {
-  for pid in "$work"/nginx-*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done
-  [ -n "$gvmi_pid" ] && kill "$gvmi_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+at_exit '[ -n "$gvmi_pid" ] && kill "$gvmi_pid" 2>/dev/null'
 
-dotnet build -c Release "$repo/src/Golem.VmImages.Cli" >/dev/null
-gvmi="$repo/src/Golem.VmImages.Cli/bin/Release/net10.0/gvmi.dll"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+build_gvmi
 
 mkdir -p "$work/www" "$work/tmp"
 chmod 755 "$work" "$work/www"
 echo "generating 1 GiB of random data..." >&2
 head -c $((1024 * 1024 * 1024)) /dev/urandom > "$work/www/image.gvmi"
 
-start_nginx() { # name, sendfile on|off -> prints the port
-  local name="$1" sendfile="$2" port
-  port="$(free_port)"
-  cat > "$work/nginx-$name.conf" <<CONF
-daemon on;
-worker_processes 1;
-pid $work/nginx-$name.pid;
-error_log $work/error-$name.log;
-events { worker_connections 512; }
-http {
-    access_log off;
-    sendfile $sendfile;
-    client_body_temp_path $work/tmp/body;
-    proxy_temp_path $work/tmp/proxy;
-    fastcgi_temp_path $work/tmp/fastcgi;
-    uwsgi_temp_path $work/tmp/uwsgi;
-    scgi_temp_path $work/tmp/scgi;
-    server { listen 127.0.0.1:$port; root $work/www; }
-}
-CONF
-  "$nginx_bin" -p "$work" -c "$work/nginx-$name.conf" -e "$work/error-$name.log"
-  echo "$port"
-}
-
-nginx_on="$(start_nginx sendfile on)"
-nginx_off="$(start_nginx copy off)"
+nginx_on="$(start_nginx sendfile on 512 "$work/www")"
+nginx_off="$(start_nginx copy off 512 "$work/www")"
 gvmi_port="$(free_port)"
 dotnet "$gvmi" serve "$work/www" --port "$gvmi_port" --quiet > "$work/gvmi.out" 2> "$work/gvmi.err" &
 gvmi_pid=$!
@@ -108,4 +75,4 @@ awk -v s="$start" -v e="$end" -v t="$total" 'BEGIN { printf "  %.1f s, %.0f MiB/
 echo "  gvmi serve peak RSS: $((rss_peak / 1024)) MiB (after the 1 GiB rounds: $((rss_before / 1024)) MiB)"
 echo
 echo "load average at start: $(cat "$work/load-start"); at end: $(cat /proc/loadavg)"
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs"
+echo "CPU: $(cpu_model), $(nproc) CPUs"

@@ -17,6 +17,9 @@ var cacheDirectory = Directory.CreateTempSubdirectory("golem-provider-cache-").F
 // <provider>
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+// This sample prints every outcome itself (from the result, or the exception that refuses a wrong hash), so the
+// fetcher's own log lines, which say the same, are left out.
+builder.Logging.AddFilter(typeof(ImageFetcher).FullName, LogLevel.None);
 builder.Services.AddGolemVmImages(options =>
 {
     options.CacheDirectory = cacheDirectory;

@@ -9,7 +9,7 @@ using Golem.VmImages.Registry;
 Console.WriteLine("== 1. direct hash and URL");
 // <requestor>
 var package = new ImagePackage(
-    ImageHash.Parse("466d669ea25f93bd17b549e808f439ad4df2d5af4afa4d28d58b21e9"),
+    ImageHash.Parse("4d2273ca1a4405f0f58fb7e43721237bc19862f697685813e6413ca8"),
     new Uri("http://127.0.0.1:8000/hello.gvmi"))
 {
     MinMemGib = 1,

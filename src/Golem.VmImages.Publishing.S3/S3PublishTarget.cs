@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
 using Amazon;
@@ -350,23 +349,21 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
         var count = length == 0 ? 1 : (int)((length + partSize - 1) / partSize);
         var etags = new string[count];
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var slots = new SemaphoreSlim(_options.MaxConcurrentParts);
+        var buffers = new PartBufferPool(_options.MaxConcurrentParts, (int)Math.Clamp(length, 1, partSize));
         var running = new List<Task>();
         try
         {
             for (var number = 1; number <= count; number++)
             {
-                await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                var buffer = await buffers.RentAsync(failed.Token).ConfigureAwait(false);
                 var size = (int)Math.Min(partSize, length - ((number - 1) * partSize));
-                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
                 try
                 {
                     await content.ReadExactlyAsync(buffer.AsMemory(0, size), failed.Token).ConfigureAwait(false);
                 }
                 catch
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    slots.Release();
+                    buffers.Return(buffer);
                     throw;
                 }
 
@@ -385,8 +382,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
                         }
                         finally
                         {
-                            ArrayPool<byte>.Shared.Return(buffer);
-                            slots.Release();
+                            buffers.Return(buffer);
                         }
                     },
                     CancellationToken.None));

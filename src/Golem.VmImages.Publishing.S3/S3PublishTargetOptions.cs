@@ -36,10 +36,10 @@ public sealed class S3PublishTargetOptions
     public Uri? PublicBaseUrl { get; set; }
 
     /// <summary>Gets or sets the multipart part size in bytes; it is raised automatically when the image would need more than <see cref="MaxParts"/> parts.</summary>
-    /// <value>The default is 16 MiB.</value>
-    public int PartSize { get; set; } = 16 << 20;
+    /// <value>The default is 8 MiB (with <see cref="MaxConcurrentParts"/> at 4, 32 MiB of parts in memory).</value>
+    public int PartSize { get; set; } = 8 << 20;
 
-    /// <summary>Gets or sets how many parts are uploaded at once; memory use is about this many parts plus one.</summary>
+    /// <summary>Gets or sets how many parts are uploaded at once; the upload holds this many part buffers in memory.</summary>
     /// <value>The default is 4; at most 64.</value>
     public int MaxConcurrentParts { get; set; } = 4;
 

@@ -28,7 +28,11 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
         // each on a thread of its own with plain reads, so every core hashes what it has just read and no read waits
         // in the thread pool's queue behind busy hashing threads (benchmarks/README.md has the measurement).
         var threadPerFile = names.Count > 1 && cores > 1;
-        return names.Select((name, i) => HashOneAsync(name, bitLengths[i], threadPerFile, gate, cancellationToken)).ToList();
+        var hashes = names.Select((name, i) => HashOneAsync(name, bitLengths[i], threadPerFile, gate, cancellationToken)).ToList();
+
+        // Every hash releases the gate before its task completes, so once all have completed it is free to go.
+        _ = Task.WhenAll(hashes).ContinueWith(_ => gate.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return hashes;
     }
 
     /// <summary>

@@ -35,6 +35,8 @@ internal static class BuildCommand
             source, output, rootfs, reference, platform, compression, level, blockSize, tool, epoch,
             entrypoint, cmd, env, workdir, volume, user, noRuntimeFiles, force,
         };
+        var progress = new ProgressOptions();
+        progress.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
@@ -69,7 +71,7 @@ internal static class BuildCommand
                 };
 
                 GvmiBuildResult result;
-                var display = new BuildProgressDisplay(error, "building " + outputFile.Name);
+                var display = new BuildProgressDisplay(error, "building " + outputFile.Name, progress.Read(parseResult), cancellationToken);
                 await using (display.ConfigureAwait(false))
                 {
                     options.Progress = display;

@@ -133,12 +133,13 @@ internal static class CacheCommand
             var images = imageCache.List();
             var plan = Plan(images, everything ? 0 : limit, age, TimeProvider.System.GetUtcNow().UtcDateTime);
             var dry = parseResult.GetValue(dryRun);
-            var evicted = dry ? plan : imageCache.Prune(images.Sum(i => i.Length) - plan.Sum(i => i.Length));
+            var evicted = dry ? plan : imageCache.Prune(plan);
+            var kept = plan.Except(evicted).ToList();
             var partials = dry ? 0 : imageCache.CleanStalePartials(TimeSpan.FromHours(parseResult.GetValue(staleHours)));
             var left = images.Sum(i => i.Length) - evicted.Sum(i => i.Length);
             await parseResult.InvocationConfiguration.Output.WriteLineAsync(parseResult.GetValue(json)
-                ? PruneJson(evicted, dry, partials, left)
-                : PruneText(evicted, dry, partials, left)).ConfigureAwait(false);
+                ? PruneJson(evicted, kept, dry, partials, left)
+                : PruneText(evicted, kept, dry, partials, left)).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;
@@ -146,8 +147,8 @@ internal static class CacheCommand
 
     /// <summary>
     /// The images to evict, least recently used first: those unused for longer than <paramref name="maxAge"/> and as
-    /// many more as it takes to get down to <paramref name="maxBytes"/>. Both are a prefix of the LRU order, so
-    /// <see cref="ImageCache.Prune"/> evicts the same images (skipping any being fetched).
+    /// many more as it takes to get down to <paramref name="maxBytes"/>. <see cref="ImageCache.Prune(IEnumerable{CachedImage})"/>
+    /// evicts exactly these (keeping any being fetched), so a dry run lists what goes.
     /// </summary>
     private static List<CachedImage> Plan(IReadOnlyList<CachedImage> images, long? maxBytes, TimeSpan? maxAge, DateTime nowUtc)
     {
@@ -169,20 +170,26 @@ internal static class CacheCommand
         return plan;
     }
 
-    private static string PruneText(IReadOnlyList<CachedImage> evicted, bool dryRun, int partials, long left)
+    private static string PruneText(IReadOnlyList<CachedImage> evicted, IReadOnlyList<CachedImage> kept, bool dryRun, int partials, long left)
     {
-        var lines = evicted.Select(i => string.Create(CultureInfo.InvariantCulture, $"{(dryRun ? "WOULD EVICT" : "EVICTED")}  {i.Digest}  {ByteSize.Format(i.Length)}  last used {i.LastUsedUtc:yyyy-MM-ddTHH:mm:ssZ}")).ToList();
+        var lines = evicted.Select(i => Line(dryRun ? "WOULD EVICT" : "EVICTED", i))
+            .Concat(kept.Select(i => Line("KEPT (in use or changed)", i)))
+            .ToList();
         lines.Add(dryRun
             ? string.Create(CultureInfo.InvariantCulture, $"{evicted.Count} image(s) would be evicted ({ByteSize.Format(evicted.Sum(i => i.Length))}), {ByteSize.Format(left)} would be left; nothing was deleted (dry run)")
             : string.Create(CultureInfo.InvariantCulture, $"{evicted.Count} image(s) evicted ({ByteSize.Format(evicted.Sum(i => i.Length))}), {ByteSize.Format(left)} left, {partials} stale partial download(s) deleted"));
         return string.Join(Environment.NewLine, lines);
+
+        static string Line(string verdict, CachedImage image) =>
+            string.Create(CultureInfo.InvariantCulture, $"{verdict}  {image.Digest}  {ByteSize.Format(image.Length)}  last used {image.LastUsedUtc:yyyy-MM-ddTHH:mm:ssZ}");
     }
 
-    private static string PruneJson(IReadOnlyList<CachedImage> evicted, bool dryRun, int partials, long left) => CliJson.Write(writer =>
+    private static string PruneJson(IReadOnlyList<CachedImage> evicted, IReadOnlyList<CachedImage> kept, bool dryRun, int partials, long left) => CliJson.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteBoolean("dryRun", dryRun);
         WriteImages(writer, "evicted", evicted);
+        WriteImages(writer, "kept", kept);
         writer.WriteNumber("evictedBytes", evicted.Sum(i => i.Length));
         writer.WriteNumber("remainingBytes", left);
         writer.WriteNumber("stalePartialsDeleted", partials);

@@ -35,6 +35,8 @@ internal static class PublishCommand
             file, to, key, overwrite, publicBaseUrl, verify, noValidate, noCheck, json,
         };
         s3.AddTo(command);
+        var progress = new ProgressOptions();
+        progress.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var stdout = parseResult.InvocationConfiguration.Output;
@@ -78,7 +80,7 @@ internal static class PublishCommand
             var publisher = new ImagePublisher(anonymous, fetcher);
             var length = File.Exists(path) ? new FileInfo(path).Length : 0;
             PublishedImage published;
-            var display = ProgressDisplay.Start(stderr, "Publishing", length);
+            var display = ProgressDisplay.Start(stderr, "Publishing", length, progress.Read(parseResult), cancellationToken);
             await using (display.ConfigureAwait(false))
             {
                 options.Progress = display.ForFile();

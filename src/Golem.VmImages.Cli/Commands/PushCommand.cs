@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Golem.VmImages.Fetching;
 using Golem.VmImages.Gvmi;
 using Golem.VmImages.Registry;
 
@@ -8,7 +9,7 @@ namespace Golem.VmImages.Cli.Commands;
 
 /// <summary>
 /// <c>gvmi push FILE.gvmi [--tag USER/REPO[:TAG]] [--registry URL] [--user U] [--token-file F|-] [--chunk-size N]
-/// [--workers N] [--allow-insecure] [--json]</c>: uploads an image to the Golem registry as gvmkit-build does.
+/// [--workers N] [--allow-insecure] [--cache DIR] [--json]</c>: uploads an image to the Golem registry as gvmkit-build does.
 /// </summary>
 internal static class PushCommand
 {
@@ -30,10 +31,13 @@ internal static class PushCommand
         var https = new Option<bool>("--https") { Description = "Put the registry's https download link into the task package instead of the http one." };
         var noValidate = new Option<bool>("--no-validate") { Description = "Do not check the .gvmi trailer (CRC-32, container config) before pushing." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var cache = new Option<string?>("--cache") { Description = "Where descriptors are remembered, so pushing the same unchanged file again does not read it to hash it (default: the user's golem-vmimages cache)." };
         var command = new Command("push", "Upload an image to the Golem image registry, compatible with gvmkit-build: only the chunks the registry lacks, in parallel, with retries; a re-run resumes.")
         {
-            file, tag, registry, user, tokenFile, chunkSize, workers, retries, wait, allowInsecure, https, noValidate, json,
+            file, tag, registry, user, tokenFile, chunkSize, workers, retries, wait, allowInsecure, https, noValidate, json, cache,
         };
+        var progress = new ProgressOptions();
+        progress.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -68,6 +72,7 @@ internal static class PushCommand
                     MaxParallelUploads = parseResult.GetValue(workers),
                     MaxRetryAttempts = parseResult.GetValue(retries),
                     CompletionTimeout = TimeSpan.FromSeconds(seconds),
+                    DescriptorCacheDirectory = parseResult.GetValue(cache) ?? Path.Combine(ImageFetcherOptions.DefaultCacheDirectory, "descriptors"),
                 };
                 pusher = ImagePusher.Create(client, new ImageRegistryOptions { BaseAddress = baseAddress }, options);
             }
@@ -82,7 +87,7 @@ internal static class PushCommand
                 return ExitCodes.Failure;
             }
 
-            var view = new PushProgressView(error);
+            var view = new PushProgressView(error, progress.Read(parseResult));
             pushOptions.Progress = view;
             try
             {
@@ -165,7 +170,7 @@ internal static class PushCommand
         var descriptor = result.Descriptor;
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Image hash:    {result.ImageHash}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Descriptor:    {descriptor.Sha256}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Descriptor:    {descriptor.Sha256}{(result.DescriptorFromCache ? " (remembered: the file is unchanged since it was hashed)" : string.Empty)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Size:          {descriptor.Size} bytes, {descriptor.ChunkCount} chunk(s) of {descriptor.ChunkSize} bytes, {result.ChunksUploaded} uploaded now");
         text.AppendLine(CultureInfo.InvariantCulture, $"Tag:           {result.Tag ?? "(anonymous: by hash only)"}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Download URL:  {result.Package.ImageUrl.OriginalString}");
@@ -180,6 +185,7 @@ internal static class PushCommand
         writer.WriteString("registry", registry.AbsoluteUri);
         writer.WriteString("imageHash", result.ImageHash.ToString());
         writer.WriteString("descriptorSha256", descriptor.Sha256);
+        writer.WriteBoolean("descriptorFromCache", result.DescriptorFromCache);
         writer.WriteNumber("size", descriptor.Size);
         writer.WriteNumber("chunkSize", descriptor.ChunkSize);
         writer.WriteNumber("chunks", descriptor.ChunkCount);
@@ -197,7 +203,7 @@ internal static class PushCommand
     /// Shows a push on standard error: a line per step, and while hashing and uploading the shared progress display
     /// (bytes, rate, ETA) on a terminal.
     /// </summary>
-    private sealed class PushProgressView(TextWriter error) : IProgress<ImagePushProgress>, IAsyncDisposable
+    private sealed class PushProgressView(TextWriter error, ProgressSettings settings) : IProgress<ImagePushProgress>, IAsyncDisposable
     {
         private readonly Lock _gate = new();
         private ImagePushPhase? _phase;
@@ -215,7 +221,7 @@ internal static class PushCommand
                     error.WriteLine("gvmi push: " + Describe(value));
                     if (value.Phase is ImagePushPhase.Hashing or ImagePushPhase.Uploading && value.TotalBytes > 0)
                     {
-                        _display = ProgressDisplay.Start(error, value.Phase == ImagePushPhase.Hashing ? "hashing" : "uploading", value.TotalBytes);
+                        _display = ProgressDisplay.Start(error, value.Phase == ImagePushPhase.Hashing ? "hashing" : "uploading", value.TotalBytes, settings);
                         _bytes = _display.ForFile();
                     }
                 }

@@ -15,7 +15,7 @@ internal sealed class S3Options
     private readonly Option<string?> _acl = new("--acl") { Description = "S3: a canned ACL such as public-read (default: none; AWS buckets with ACLs disabled reject one, use a bucket policy)." };
     private readonly Option<S3PayloadSigning> _payloadSigning = new("--payload-signing") { Description = "S3: sign upload bodies: auto (unsigned for a custom https endpoint, as R2/B2 need), on or off.", DefaultValueFactory = _ => S3PayloadSigning.Auto };
     private readonly Option<S3ChecksumMode> _checksums = new("--checksums") { Description = "S3: SDK checksums: auto (only where required for a custom endpoint), sdk or whenrequired.", DefaultValueFactory = _ => S3ChecksumMode.Auto };
-    private readonly Option<int?> _partSizeMib = new("--part-size-mib") { Description = "S3: the multipart part size in MiB (5 to 512; default 16, raised automatically beyond 10,000 parts)." };
+    private readonly Option<int?> _partSizeMib = new("--part-size-mib") { Description = "S3: the multipart part size in MiB (5 to 512; default 8, raised automatically beyond 10,000 parts)." };
     private readonly Option<int?> _parallel = new("--parallel") { Description = "S3: parts uploaded at once (1 to 64; default 4)." };
 
     public static S3Options Create() => new();

@@ -106,7 +106,7 @@ internal static class ServeCommand
             }
 
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            await Task.Delay(Timeout.InfiniteTimeSpan, options.TimeProvider, stop.Token).ConfigureAwait(false);
         }
         catch (ServeStartupException ex)
         {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Golem.VmImages.Fetching;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,21 @@ internal sealed class FetchNotes(ProgressDisplay display, TextWriter error) : IL
             return;
         }
 
-        display.WriteLineAsync(error, "gvmi fetch: " + TerminalText.Escape(formatter(state, exception))).GetAwaiter().GetResult();
+        display.WriteLineAsync(error, "gvmi fetch: " + TerminalText.Escape(eventId.Id == 5 ? DescribeRetry(state) ?? formatter(state, exception) : formatter(state, exception))).GetAwaiter().GetResult();
+    }
+
+    /// <summary>"Attempt 2 of 5 in 1.4 s: why", with the wait in seconds rather than a raw <see cref="TimeSpan"/>.</summary>
+    private static string? DescribeRetry<TState>(TState state)
+    {
+        if (state is not IReadOnlyList<KeyValuePair<string, object?>> values)
+        {
+            return null;
+        }
+
+        var fields = values.ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+        return fields.TryGetValue("Delay", out var delay) && delay is TimeSpan wait
+            && fields.TryGetValue("Attempt", out var attempt) && fields.TryGetValue("MaxAttempts", out var maxAttempts) && fields.TryGetValue("Reason", out var reason)
+            ? string.Create(CultureInfo.InvariantCulture, $"Attempt {attempt} of {maxAttempts} in {wait.TotalSeconds:0.0} s: {reason}")
+            : null;
     }
 }

@@ -23,9 +23,10 @@ internal static class CliInvocation
     /// <summary>
     /// Runs <paramref name="args"/> against <paramref name="root"/>. With <paramref name="output"/> and
     /// <paramref name="error"/> left null the process's own streams are used and Ctrl-C (SIGINT) cancels the command.
+    /// <paramref name="timeProvider"/> (the system clock by default) times the grace period after Ctrl-C.
     /// </summary>
     public static async Task<int> RunAsync(
-        RootCommand root, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
+        RootCommand root, IReadOnlyList<string> args, TextWriter? output = null, TextWriter? error = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(root);
         var stdout = output ?? Console.Out;
@@ -53,7 +54,7 @@ internal static class CliInvocation
             ProcessTerminationTimeout = null,
         };
         var invocation = parseResult.InvokeAsync(configuration, interrupt.Token);
-        if (!await FinishesUnlessInterruptedAsync(invocation, interrupt.Token).ConfigureAwait(false))
+        if (!await FinishesUnlessInterruptedAsync(invocation, timeProvider ?? TimeProvider.System, interrupt.Token).ConfigureAwait(false))
         {
             // A command blocked in a read that cannot be cancelled (a terminal or pipe on standard input) must not
             // keep the user waiting after Ctrl-C.
@@ -113,7 +114,7 @@ internal static class CliInvocation
     /// Waits for <paramref name="invocation"/>; once <paramref name="interrupt"/> fires, waits at most
     /// <see cref="InterruptGracePeriod"/> more (time for a command to say what it kept). False when it did not finish.
     /// </summary>
-    private static async Task<bool> FinishesUnlessInterruptedAsync(Task<int> invocation, CancellationToken interrupt)
+    private static async Task<bool> FinishesUnlessInterruptedAsync(Task<int> invocation, TimeProvider timeProvider, CancellationToken interrupt)
     {
         var interrupted = new TaskCompletionSource();
         using (interrupt.Register(interrupted.SetResult))
@@ -124,7 +125,7 @@ internal static class CliInvocation
             }
         }
 
-        return await Task.WhenAny(invocation, Task.Delay(InterruptGracePeriod, CancellationToken.None)).ConfigureAwait(false) == invocation;
+        return await Task.WhenAny(invocation, Task.Delay(InterruptGracePeriod, timeProvider, CancellationToken.None)).ConfigureAwait(false) == invocation;
     }
 
     /// <summary>The parse error to show: an unrecognized word first (it is what the user mistyped), else the first.</summary>

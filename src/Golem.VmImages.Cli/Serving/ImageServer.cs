@@ -118,7 +118,7 @@ internal sealed class ImageServer : IAsyncDisposable
 
         _stopped = true;
         await _rescans.CancelAsync().ConfigureAwait(false);
-        using var bound = new CancellationTokenSource(_options.ShutdownTimeout);
+        using var bound = new CancellationTokenSource(_options.ShutdownTimeout, _options.TimeProvider);
         await _app.StopAsync(bound.Token).ConfigureAwait(false);
         await _rescanLoop.ConfigureAwait(false);
     }

@@ -1,23 +1,24 @@
-using System.Diagnostics;
 using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Golem.VmImages.Cli;
 
 /// <summary>
-/// The one progress renderer of <c>gvmi</c>'s long commands (hash, check, package, fetch, ...): one line on
-/// standard error (label, bytes, percentage, rate, ETA) redrawn a few times a second, cut to the terminal's width so it
-/// never wraps, erased before any result is printed through <see cref="WriteLineAsync"/> and when done.
+/// The one progress renderer of <c>gvmi</c>'s long commands (hash, check, package, fetch, build, publish, push): one
+/// line on standard error (label, bytes, percentage, rate, ETA) redrawn a few times a second through a Spectre.Console
+/// <see cref="IAnsiConsole"/>, cut to the terminal's width so it never wraps, and erased before any result is printed
+/// through <see cref="WriteLineAsync"/> and when done. Where standard error is not a terminal (<c>--progress always</c>
+/// into a file or pipe) each redraw is a line of its own.
 /// </summary>
 internal sealed class ProgressDisplay : IAsyncDisposable
 {
     /// <summary>Below this many bytes in total the work is quick enough to need no display (in <see cref="ProgressMode.Auto"/>).</summary>
     private const long Threshold = 256L << 20;
 
-    private const string EraseLine = "\r\u001b[K";
-
-    private readonly TextWriter _error;
-    private readonly int _width;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly IAnsiConsole _console;
+    private readonly TimeProvider _time;
+    private readonly long _started;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly Task? _loop;
@@ -30,18 +31,18 @@ internal sealed class ProgressDisplay : IAsyncDisposable
     private ProgressDisplay(TextWriter error, string label, long total, ProgressSettings settings, CancellationToken cancellationToken)
     {
         _stopRegistration = cancellationToken.Register(_stop.Cancel);
-        _error = error;
+        _console = settings.Terminal ?? ConsoleFor(error);
+        _time = settings.Time;
+        _started = _time.GetTimestamp();
         _label = label;
         _total = total;
-        var terminal = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
-        _width = Math.Max(20, settings.Width ?? (terminal ? SafeWindowWidth() : 80));
         var draw = settings.Mode switch
         {
             ProgressMode.Always => true,
             ProgressMode.Never => false,
-            _ => terminal && (total >= Threshold || total < 0),
+            _ => _console.Profile.Out.IsTerminal && (total >= Threshold || total < 0),
         };
-        _loop = draw ? RedrawAsync() : null;
+        _loop = draw ? RedrawPeriodicallyAsync(settings.RedrawInterval) : null;
     }
 
     /// <summary>Starts a display for work of <paramref name="totalBytes"/> bytes (negative when unknown), drawn in <see cref="ProgressMode.Auto"/>.</summary>
@@ -83,6 +84,31 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         await target.FlushAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Draws the line for the current state now (the redraw loop does so at <see cref="ProgressSettings.RedrawInterval"/>).</summary>
+    public void Redraw()
+    {
+        if (_loop is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var line = Describe(_label, Interlocked.Read(ref _done), _total, _time.GetElapsedTime(_started), _console.Profile.Width);
+            if (_console.Profile.Capabilities.Ansi)
+            {
+                _console.WriteAnsi(writer => writer.CursorHorizontalAbsolute(1).Write(line).EraseInLine(0));
+                _drawn = true;
+            }
+            else
+            {
+                _console.Profile.Out.Writer.WriteLine(line);
+            }
+
+            _console.Profile.Out.Writer.Flush();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopRegistration.DisposeAsync().ConfigureAwait(false);
@@ -104,52 +130,50 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         ? string.Create(CultureInfo.InvariantCulture, $"{(long)eta.TotalHours}:{eta.Minutes:00}:{eta.Seconds:00}")
         : string.Create(CultureInfo.InvariantCulture, $"{eta.Minutes:00}:{eta.Seconds:00}");
 
-    /// <summary>The line for the given state, cut to <paramref name="width"/> - 1 characters so it never wraps.</summary>
+    /// <summary>The line for the given state, cut to fewer terminal cells than <paramref name="width"/> so it never wraps.</summary>
     public static string Describe(string label, long done, long total, TimeSpan elapsed, int width)
     {
         var rate = done / Math.Max(elapsed.TotalSeconds, 0.001);
         var line = total > 0
             ? $"{label}: {ByteSize.Format(done)} of {ByteSize.Format(total)} ({Math.Min(100, 100.0 * done / total).ToString("0", CultureInfo.InvariantCulture)}%), {ByteSize.Format((long)rate)}/s, ETA {FormatEta(rate > 0 ? TimeSpan.FromSeconds(Math.Max(0, total - done) / rate) : TimeSpan.Zero)}"
             : $"{label}: {ByteSize.Format(done)}, {ByteSize.Format((long)rate)}/s";
-        line = TerminalText.Escape(line);
-        return line.Length < width ? line : line[..(width - 1)];
+        return Segment.Truncate(new Segment(TerminalText.Escape(line)), Math.Max(1, width - 1))?.Text ?? string.Empty;
     }
 
-    private static int SafeWindowWidth()
+    /// <summary>
+    /// A console on <paramref name="error"/> that speaks ANSI only when it is a terminal, so a file or pipe never
+    /// receives escape sequences.
+    /// </summary>
+    private static IAnsiConsole ConsoleFor(TextWriter error)
     {
-        try
+        var output = new AnsiConsoleOutput(error);
+        return AnsiConsole.Create(new AnsiConsoleSettings
         {
-            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
-        }
-        catch (IOException)
-        {
-            return 80;
-        }
+            Out = output,
+            Ansi = output.IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
     }
 
     private void Erase()
     {
         if (_drawn)
         {
-            _error.Write(EraseLine);
-            _error.Flush();
+            _console.WriteAnsi(writer => writer.CursorHorizontalAbsolute(1).EraseInLine(2));
+            _console.Profile.Out.Writer.Flush();
             _drawn = false;
         }
     }
 
-    private async Task RedrawAsync()
+    private async Task RedrawPeriodicallyAsync(TimeSpan interval)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        using var timer = new PeriodicTimer(interval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                lock (_gate)
-                {
-                    _error.Write("\r" + Describe(_label, Interlocked.Read(ref _done), _total, _clock.Elapsed, _width) + "\u001b[K");
-                    _error.Flush();
-                    _drawn = true;
-                }
+                Redraw();
             }
         }
         catch (OperationCanceledException)

@@ -38,6 +38,8 @@ internal static partial class ErrorMessages
 
     public static string BuildSourceMissing(string source) => Format("The source '{0}' does not exist; expected an OCI layout directory, an oci-archive or docker-save tar, or a root filesystem with --rootfs.", source);
 
+    public static string BuildSourceNotSeekable(string source) => Format("The source '{0}' is a pipe or device; expected a regular file or a directory, because the build reads the source twice (write the stream to a file first).", source);
+
     public static string BuildSourceUnknown(string source) => Format("'{0}' is not a container image: it has neither an OCI 'index.json' nor a docker-save 'manifest.json'; for a plain root filesystem (tar or directory) use the root-filesystem source format (--rootfs).", source);
 
     public static string BuildSourceFileMissing(string source, string path) => Format("The source '{0}' has no '{1}'; expected it to hold every blob its manifests name.", source, path);

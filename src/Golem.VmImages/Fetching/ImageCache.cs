@@ -144,6 +144,35 @@ public sealed class ImageCache
         return evicted;
     }
 
+    /// <summary>
+    /// Evicts exactly <paramref name="images"/> (a plan made from <see cref="List"/>, for example by age), each only
+    /// while holding its lock: an image being fetched or verified, here or in another process, is kept, and so is one
+    /// that is no longer the file that was listed. Nothing outside the plan is evicted.
+    /// </summary>
+    /// <param name="images">The images to evict.</param>
+    /// <returns>The images evicted, in the order given.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="images"/> is <see langword="null"/>.</exception>
+    public IReadOnlyList<CachedImage> Prune(IEnumerable<CachedImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var evicted = new List<CachedImage>();
+        foreach (var image in images)
+        {
+            ArgumentNullException.ThrowIfNull(image, nameof(images));
+            using var held = TryLock(image.Digest);
+            var path = GetImagePath(image.Digest);
+            if (held is null || !File.Exists(path) || new FileInfo(path).Length != image.Length)
+            {
+                continue;
+            }
+
+            Evict(path);
+            evicted.Add(image);
+        }
+
+        return evicted;
+    }
+
     /// <summary>Removes one image from the cache.</summary>
     /// <param name="digest">The digest.</param>
     /// <returns><see langword="true"/> when a file was removed.</returns>

@@ -83,6 +83,18 @@ internal sealed class HashingReadStream : Stream
         return CopyOut(buffer.Span);
     }
 
+    /// <summary>Writes the read-ahead blocks themselves to <paramref name="destination"/>, without copying them into a buffer of <paramref name="bufferSize"/> first.</summary>
+    public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+    {
+        ValidateCopyToArguments(destination, bufferSize);
+        while (EnsureBlock(out var pending) || await pending.ConfigureAwait(false))
+        {
+            var count = _current.Count - _offset;
+            await destination.WriteAsync(_current.Buffer.AsMemory(_offset, count), cancellationToken).ConfigureAwait(false);
+            Advance(count);
+        }
+    }
+
     public override void Flush()
     {
     }
@@ -174,10 +186,15 @@ internal sealed class HashingReadStream : Stream
     {
         var count = Math.Min(destination.Length, _current.Count - _offset);
         _current.Buffer.AsSpan(_offset, count).CopyTo(destination);
+        Advance(count);
+        return count;
+    }
+
+    private void Advance(int count)
+    {
         _offset += count;
         _position += count;
         _progress?.Report(_position);
-        return count;
     }
 
     private async Task ProduceAsync(string path, ImageHasher hasher, CancellationToken cancellationToken)

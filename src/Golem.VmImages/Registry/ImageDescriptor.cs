@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
 namespace Golem.VmImages.Registry;
@@ -40,6 +41,27 @@ public sealed class ImageDescriptor
         imageHash.CopyTo(span[24..]);
         chunkHashes.CopyTo(span[HeaderSize..]);
         Sha256 = Convert.ToHexStringLower(SHA256.HashData(_bytes));
+    }
+
+    /// <summary>Reads serialized descriptor bytes back, checking the format version and that the chunk hashes match the size and chunk size.</summary>
+    internal static bool TryParse(ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out ImageDescriptor? descriptor)
+    {
+        descriptor = null;
+        if (bytes.Length < HeaderSize || BinaryPrimitives.ReadUInt64BigEndian(bytes) != FormatVersion)
+        {
+            return false;
+        }
+
+        var size = BinaryPrimitives.ReadInt64BigEndian(bytes[8..]);
+        var chunkSize = BinaryPrimitives.ReadInt64BigEndian(bytes[16..]);
+        var chunkHashes = bytes[HeaderSize..];
+        if (size < 0 || chunkSize <= 0 || chunkHashes.Length != GetChunkCount(size, chunkSize) * ChunkHashSize)
+        {
+            return false;
+        }
+
+        descriptor = new ImageDescriptor(size, chunkSize, ImageHash.FromBytes(bytes.Slice(24, ImageHash.SizeInBytes)), chunkHashes.ToArray());
+        return true;
     }
 
     /// <summary>Gets the image size in bytes.</summary>

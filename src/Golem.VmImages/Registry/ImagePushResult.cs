@@ -8,6 +8,9 @@ namespace Golem.VmImages.Registry;
 /// <param name="DescriptorDownloadUrl">The link gvmkit-build prints: <c>{registry}/download/{descriptor SHA-256}</c>.</param>
 public sealed record ImagePushResult(ImageDescriptor Descriptor, string? Tag, int ChunksUploaded, ResolvedImage Resolved, Uri DescriptorDownloadUrl)
 {
+    /// <summary>Gets a value indicating whether the descriptor was remembered from an earlier push of the unchanged file (<see cref="ImagePusherOptions.DescriptorCacheDirectory"/>), so the file was not read to hash it.</summary>
+    public bool DescriptorFromCache { get; init; }
+
     /// <summary>Gets the image hash (SHA3-224 of the file).</summary>
     public ImageHash ImageHash => Descriptor.ImageHash;
 

@@ -73,9 +73,11 @@ public sealed class ImagePusher
     public Uri BaseAddress => _registryOptions.BaseAddress;
 
     /// <summary>
-    /// Pushes an image: checks the .gvmi trailer, reads the file once for its descriptor, checks the credentials and
-    /// that the tag may be attached before any chunk is sent, sends the missing chunks, waits (bounded) for the registry
-    /// to report the image complete, attaches the tag, and resolves the image to check the registry names the same hash.
+    /// Pushes an image: checks the .gvmi trailer, reads the file once for its descriptor (not at all when
+    /// <see cref="ImagePusherOptions.DescriptorCacheDirectory"/> remembers it for the unchanged file), checks the
+    /// credentials and that the tag may be attached before any chunk is sent, sends the missing chunks, waits (bounded)
+    /// for the registry to report the image complete, attaches the tag, and resolves the image to check the registry
+    /// names the same hash.
     /// </summary>
     /// <param name="path">The .gvmi file.</param>
     /// <param name="options">The tag, credentials, chunk size and progress; anonymous with the defaults when <see langword="null"/>.</param>
@@ -146,7 +148,7 @@ public sealed class ImagePusher
                 await GvmiFile.ReadMetadataAsync(path, cancellationToken).ConfigureAwait(false);
             }
 
-            var descriptor = await HashAsync(cancellationToken).ConfigureAwait(false);
+            var (descriptor, fromCache) = await HashAsync(cancellationToken).ConfigureAwait(false);
             Report(ImagePushPhase.Preparing);
             var credentials = options.Credentials;
             if (tag is not null)
@@ -181,10 +183,10 @@ public sealed class ImagePusher
 
             Report(ImagePushPhase.Resolving);
             var resolved = await ResolveAsync(descriptor, cancellationToken).ConfigureAwait(false);
-            return new ImagePushResult(descriptor, tag?.ToString(), _chunksSent, resolved, _registry.DownloadUri(descriptor));
+            return new ImagePushResult(descriptor, tag?.ToString(), _chunksSent, resolved, _registry.DownloadUri(descriptor)) { DescriptorFromCache = fromCache };
         }
 
-        private async Task<ImageDescriptor> HashAsync(CancellationToken cancellationToken)
+        private async Task<(ImageDescriptor Descriptor, bool FromCache)> HashAsync(CancellationToken cancellationToken)
         {
             var size = new FileInfo(path).Length;
             var chunkSize = options.ChunkSize ?? ImageDescriptor.GetDefaultChunkSize(size);
@@ -198,11 +200,22 @@ public sealed class ImagePusher
             }
 
             _bytesToSend = size;
+            if (pusher._options.DescriptorCacheDirectory is { } cacheDirectory)
+            {
+                return await new DescriptorCache(cacheDirectory).GetOrComputeAsync(path, chunkSize, token => ComputeAsync(size, chunkSize, token), cancellationToken).ConfigureAwait(false);
+            }
+
+            return (await ComputeAsync(size, chunkSize, cancellationToken).ConfigureAwait(false), false);
+        }
+
+        /// <summary>Reads the whole file for its descriptor, reporting the <see cref="ImagePushPhase.Hashing"/> phase.</summary>
+        private Task<ImageDescriptor> ComputeAsync(long size, long chunkSize, CancellationToken cancellationToken)
+        {
             Report(ImagePushPhase.Hashing);
             var progress = options.Progress is { } sink
                 ? new Progress(read => sink.Report(new ImagePushProgress(ImagePushPhase.Hashing, read, size, 0, 0)))
                 : null;
-            return await ImageDescriptor.ComputeAsync(path, chunkSize, progress, cancellationToken).ConfigureAwait(false);
+            return ImageDescriptor.ComputeAsync(path, chunkSize, progress, cancellationToken);
         }
 
         private async Task UploadAsync(ImageDescriptor descriptor, int[] missing, CancellationToken cancellationToken)

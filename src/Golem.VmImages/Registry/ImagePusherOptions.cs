@@ -42,6 +42,15 @@ public sealed class ImagePusherOptions
     /// <value>The default is <see cref="DefaultMaxChunks"/>; from 1 to 1,000,000.</value>
     public int MaxChunks { get; set; } = DefaultMaxChunks;
 
+    /// <summary>
+    /// Gets or sets the directory where descriptors are remembered, so pushing the same unchanged file again (to resume
+    /// after a failure, or to attach another tag) does not read it again to hash it. A descriptor is reused only while
+    /// the file keeps its full path, length and last-write time (and, on Linux, its device, inode and change time, so a
+    /// rewritten file is hashed again even when its modification time was put back).
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: every push hashes the file; when set, not empty. <c>gvmi push</c> uses <c>descriptors</c> in the user's golem-vmimages cache directory (<see cref="Fetching.ImageFetcherOptions.DefaultCacheDirectory"/>).</value>
+    public string? DescriptorCacheDirectory { get; set; }
+
     internal ImagePusherOptions Snapshot()
     {
         var copy = (ImagePusherOptions)MemberwiseClone();

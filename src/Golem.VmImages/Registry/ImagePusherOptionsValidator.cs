@@ -29,6 +29,11 @@ public sealed class ImagePusherOptionsValidator : IValidateOptions<ImagePusherOp
         OptionRange.Check(failures, Type, nameof(options.ChunkAttemptTimeout), options.ChunkAttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
         OptionRange.Check(failures, Type, nameof(options.CompletionTimeout), options.CompletionTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
         OptionRange.Check(failures, Type, nameof(options.CompletionPollInterval), options.CompletionPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
+        if (options.DescriptorCacheDirectory is { } directory && string.IsNullOrWhiteSpace(directory))
+        {
+            failures.Add(ErrorMessages.OptionEmpty(Type, nameof(options.DescriptorCacheDirectory)));
+        }
+
         return failures;
     }
 }

@@ -58,6 +58,17 @@ public sealed class BootTests : BuildTestBase
         Assert.That(output, Does.Not.Contain("BOOT-OK"));
     }
 
+    [Test]
+    public async Task CommittedSample_Boots_ProcSysDevAndEtcAreInPlace()
+    {
+        var sample = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "samples", "hello.gvmi");
+
+        var output = await BootAsync(sample, await GvmiFile.ReadMetadataAsync(sample));
+
+        Assert.That(output, Does.Contain("ENTRYPOINT-EXIT="), "init mounted the image, /proc, /sys and /dev in it, and wrote /etc/hosts and /etc/resolv.conf");
+        Assert.That(output, Does.Not.Contain("INIT-DIE"));
+    }
+
     private async Task<string> BootAsync(string image, GvmiMetadata metadata)
     {
         var kernel = Path.Combine(ReadmeSnippetTests.RepositoryRoot(), "artifacts", "boot-kernel");

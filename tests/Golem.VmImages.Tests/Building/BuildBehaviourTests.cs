@@ -105,6 +105,33 @@ public sealed class BuildBehaviourTests : BuildTestBase
     }
 
     [Test]
+    public async Task RootFileSystemFromAPipe_IsRefused_InsteadOfBuildingAnImageWithoutItsFiles()
+    {
+        var rootfs = Path.Combine(Scratch, "rootfs.tar");
+        await File.WriteAllBytesAsync(rootfs, Layer());
+        var fifo = Path.Combine(Scratch, "rootfs.fifo");
+        ExternalTool.Run("mkfifo", fifo);
+        var writer = new System.Diagnostics.ProcessStartInfo(ExternalTool.Require("sh")) { UseShellExecute = false };
+        writer.ArgumentList.Add("-c");
+        writer.ArgumentList.Add("cat \"$0\" > \"$1\"");
+        writer.ArgumentList.Add(rootfs);
+        writer.ArgumentList.Add(fifo);
+        using var cat = System.Diagnostics.Process.Start(writer)!;
+        var output = Path.Combine(Scratch, "piped.gvmi");
+        try
+        {
+            var ex = await Assert.ThrowsAsync<ImageBuildException>(() => GvmiBuilder.BuildAsync(fifo, output, new GvmiBuildOptions { SourceFormat = GvmiSourceFormat.RootFileSystem }));
+
+            Assert.That(ex!.Message, Does.Contain("is a pipe or device").And.Contain("write the stream to a file first"));
+            Assert.That(File.Exists(output), Is.False);
+        }
+        finally
+        {
+            cat.Kill();
+        }
+    }
+
+    [Test]
     public async Task ExistingOutput_IsKeptWithoutOverwrite_AndReplacedWithIt()
     {
         var layout = TestImage.WriteLayout(Path.Combine(Scratch, "layout"), [Layer()]);

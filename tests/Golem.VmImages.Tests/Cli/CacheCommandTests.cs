@@ -116,6 +116,25 @@ public sealed class CacheCommandTests : FetcherTestBase
     }
 
     [Test]
+    public async Task Prune_MaxAgeWhileTheOldImageIsBeingFetched_KeepsItAndEvictsNothingOutsideThePlan()
+    {
+        File.SetLastAccessTimeUtc(FinalPath(DigestOf(_first)), DateTime.UtcNow.AddDays(-40));
+        File.SetLastAccessTimeUtc(FinalPath(DigestOf(_second)), DateTime.UtcNow.AddDays(-1));
+        var (_, dryRun, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir, "--max-age", "30d", "--dry-run");
+        Assert.That(dryRun, Does.StartWith("WOULD EVICT  " + DigestOf(_first)).And.Not.Contain(DigestOf(_second).ToString()));
+
+        string output;
+        using (await new ImageCache(CacheDir).ReserveAsync(DigestOf(_first), rehashExisting: false, CancellationToken.None))
+        {
+            (_, output, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir, "--max-age", "30d");
+        }
+
+        // The image the dry run listed is in use, so it stays; the recent one was never in the plan and stays too.
+        Assert.That(output, Does.StartWith("KEPT (in use or changed)  " + DigestOf(_first)).And.Contain("0 image(s) evicted"));
+        Assert.That(new ImageCache(CacheDir).List(), Has.Count.EqualTo(2));
+    }
+
+    [Test]
     public async Task Prune_All_EvictsEverything()
     {
         var (exitCode, output, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir, "--all");

@@ -22,7 +22,7 @@ public static class CliRunner
 
         using var output = new StringWriter { NewLine = "\n" };
         using var error = new StringWriter { NewLine = "\n" };
-        var exitCode = await CliInvocation.RunAsync(root, args, output, error, cancellationToken);
+        var exitCode = await CliInvocation.RunAsync(root, args, output, error, cancellationToken: cancellationToken);
         return (exitCode, output.ToString(), error.ToString());
     }
 }

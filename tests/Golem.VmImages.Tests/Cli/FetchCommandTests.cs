@@ -57,6 +57,68 @@ public sealed class FetchCommandTests : FetcherTestBase
         AssertNoFinalFile(digest);
     }
 
+    [Test]
+    public async Task Fetch_ServerFailsOnce_SaysWhyItRetries()
+    {
+        Server.Body = MakeBody(100_000);
+        Server.Faults = i => i == 0 ? new Fault { Status = 503 } : Fault.None;
+        var digest = DigestOf(Server.Body);
+
+        var (exitCode, output, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(output, Is.EqualTo(FinalPath(digest) + "\n"));
+        var notes = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(notes, Has.All.StartWith("gvmi fetch: "), error);
+        Assert.That(notes, Has.Some.Match(@"^gvmi fetch: Attempt 2 of \d+ in \d+\.\d s: .*503"), error);
+    }
+
+    [Test]
+    public async Task Fetch_BodyCutMidway_SaysWhereItBrokeAndRetries()
+    {
+        Server.Body = MakeBody(300_000);
+        Server.Faults = i => i == 0 ? new Fault { ResetAfter = 120_000 } : Fault.None;
+        var digest = DigestOf(Server.Body);
+
+        var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(error, Does.Contain($"gvmi fetch: Transfer from {Server.Image()} broke at byte 120000: "));
+        Assert.That(error, Does.Match(@"gvmi fetch: Attempt 2 of \d+ in .*broke at byte 120000"));
+    }
+
+    [Test]
+    public async Task Fetch_AfterAnInterruptedRun_SaysFromWhichByteItResumes()
+    {
+        Server.Body = MakeBody(300_000);
+        Server.Faults = i => i == 0 ? new Fault { ResetAfter = 120_000 } : Fault.None;
+        var digest = DigestOf(Server.Body);
+        var (firstExit, _, _) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir, "--attempts", "1");
+        Assume.That(firstExit, Is.EqualTo(ExitCodes.Network), "the first run keeps a partial download");
+
+        var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+
+        Assert.That(exitCode, Is.Zero, error);
+        var resumed = System.Text.RegularExpressions.Regex.Match(error, @"^gvmi fetch: Resuming \S+ from byte (?<offset>\d+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.That(resumed.Success, Is.True, error);
+        var offset = long.Parse(resumed.Groups["offset"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(offset, Is.GreaterThan(0).And.LessThanOrEqualTo(120_000));
+        Assert.That(Requests.Last().Range, Is.EqualTo($"bytes={offset}-"), "the note names the byte the request resumed from");
+    }
+
+    [Test]
+    public async Task Fetch_QuietWhileTheServerFailsOnce_PrintsNoNotes()
+    {
+        Server.Body = MakeBody(100_000);
+        Server.Faults = i => i == 0 ? new Fault { Status = 503 } : Fault.None;
+        var digest = DigestOf(Server.Body);
+
+        var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "-q", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(error, Is.Empty);
+    }
+
     [TestCase(404)]
     [TestCase(410)]
     public async Task Fetch_NotFound_ExitFour(int status)

@@ -8,7 +8,7 @@ namespace Golem.VmImages.Tests.Cli;
 public class InteropCommandsTests
 {
     private static readonly string SamplePath = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "samples", "hello.gvmi");
-    private const string SampleHash = "466d669ea25f93bd17b549e808f439ad4df2d5af4afa4d28d58b21e9";
+    private const string SampleHash = "4d2273ca1a4405f0f58fb7e43721237bc19862f697685813e6413ca8";
 
     private static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) =>
         CliRunner.RunAsync([PackageCommand.Create(), InspectCommand.Create(), ResolveCommand.Create(), WrapCommand.Create()], args);

@@ -195,7 +195,7 @@ public sealed class PushCommandTests
     public async Task Push_Cancelled_ExitsCleanlyAndTheSameCommandResumes()
     {
         _registry.PollsBeforeFull = int.MaxValue;
-        string[] args = ["push", _image, "--registry", _registry.BaseAddress.AbsoluteUri, "--chunk-size", "131072", "--wait", "600"];
+        string[] args = ["push", _image, "--registry", _registry.BaseAddress.AbsoluteUri, "--chunk-size", "131072", "--wait", "600", "--cache", Path.Combine(_directory, "descriptors")];
         var root = new System.CommandLine.RootCommand { PushCommand.Create() };
         using var error = new StringWriter();
         using var cancel = new CancellationTokenSource();
@@ -208,7 +208,7 @@ public sealed class PushCommandTests
         await cancel.CancelAsync();
         var exitCode = await run;
         _registry.PollsBeforeFull = 0;
-        var (again, output, againError) = await Run(args);
+        var (again, output, againError) = await CliRunner.RunAsync(PushCommand.Create(), args);
 
         Assert.Multiple(() =>
         {
@@ -216,9 +216,13 @@ public sealed class PushCommandTests
             Assert.That(error.ToString(), Does.Contain("cancelled; the registry keeps the chunks it stored, so the same command resumes"));
             Assert.That(again, Is.EqualTo(ExitCodes.Success), againError);
             Assert.That(output, Does.Contain("0 uploaded now"));
+            Assert.That(output, Does.Contain("(remembered: the file is unchanged since it was hashed)"), "the resumed push does not hash the file again");
+            Assert.That(againError, Does.Not.Contain("hashing"));
             Assert.That(_registry.ChunkRequestCount, Is.EqualTo(5));
         });
     }
 
-    private static Task<(int ExitCode, string Output, string Error)> Run(params string[] args) => CliRunner.RunAsync(PushCommand.Create(), args);
+    /// <summary>Runs <c>gvmi push</c> with its descriptor cache in the test's folder, never the user's.</summary>
+    private Task<(int ExitCode, string Output, string Error)> Run(params string[] args) =>
+        CliRunner.RunAsync(PushCommand.Create(), [.. args, "--cache", Path.Combine(_directory, "descriptors")]);
 }

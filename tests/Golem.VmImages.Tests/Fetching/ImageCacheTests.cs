@@ -42,6 +42,31 @@ public sealed class ImageCacheTests : FetcherTestBase
     }
 
     [Test]
+    public async Task Prune_Plan_EvictsExactlyThePlannedImagesThatAreStillAsListed()
+    {
+        using var fetcher = new ImageFetcher(Options(), TrustingClient(), new ImageCache(CacheDir));
+        var bodies = new[] { MakeBody(10_000, seed: 1), MakeBody(20_000, seed: 2), MakeBody(30_000, seed: 3) };
+        foreach (var body in bodies)
+        {
+            Server.Body = body;
+            await fetcher.FetchAsync(DigestOf(body), [Server.Image()]);
+        }
+
+        var cache = new ImageCache(CacheDir);
+        var listed = cache.List().ToDictionary(i => i.Digest);
+        var unchanged = listed[DigestOf(bodies[0])];
+        var replaced = listed[DigestOf(bodies[1])];
+        var path = FinalPath(replaced.Digest);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllBytes(path, MakeBody(25_000, seed: 9));
+
+        var evicted = cache.Prune([unchanged, replaced]);
+
+        Assert.That(evicted, Is.EqualTo(new[] { unchanged }));
+        Assert.That(cache.List().Select(i => i.Digest), Is.EquivalentTo(new[] { replaced.Digest, DigestOf(bodies[2]) }), "a changed file and one outside the plan stay");
+    }
+
+    [Test]
     public void ImageCache_HasNoPathBackToTheFetcher()
     {
         // The fetcher uses the cache; the cache never calls a fetcher (no cycle between them).

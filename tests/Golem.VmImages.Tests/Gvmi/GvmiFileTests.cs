@@ -8,14 +8,14 @@ namespace Golem.VmImages.Tests.Gvmi;
 
 public class GvmiFileTests
 {
-    /// <summary>The committed sample (samples/images/make-hello.sh), copied into the test output.</summary>
+    /// <summary>The committed sample (built by samples/images/build-hello.sh), copied into the test output.</summary>
     private static readonly string SamplePath = Path.Combine(TestContext.CurrentContext.TestDirectory, "Data", "samples", "hello.gvmi");
 
     /// <summary>
     /// The image hash of the committed sample, as printed by an independent SHA3-224 (Python's
     /// <c>hashlib.sha3_224</c>, equivalently <c>sha3sum -a 224 samples/images/hello.gvmi</c>).
     /// </summary>
-    private const string SampleHash = "466d669ea25f93bd17b549e808f439ad4df2d5af4afa4d28d58b21e9";
+    private const string SampleHash = "4d2273ca1a4405f0f58fb7e43721237bc19862f697685813e6413ca8";
 
     [Test]
     public async Task ReadMetadataAsync_Sample_ReadsConfigAndSizes()

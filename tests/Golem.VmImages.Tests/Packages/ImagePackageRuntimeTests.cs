@@ -5,7 +5,7 @@ namespace Golem.VmImages.Tests.Packages;
 
 public class ImagePackageRuntimeTests
 {
-    private static readonly ImagePackage Package = new(ImageHash.Parse("466d669ea25f93bd17b549e808f439ad4df2d5af4afa4d28d58b21e9"), new Uri("http://127.0.0.1:8000/a.gvmi?x=1&y=<2>"));
+    private static readonly ImagePackage Package = new(ImageHash.Parse("4d2273ca1a4405f0f58fb7e43721237bc19862f697685813e6413ca8"), new Uri("http://127.0.0.1:8000/a.gvmi?x=1&y=<2>"));
 
     [Test]
     public void Runtime_Default_IsVm()

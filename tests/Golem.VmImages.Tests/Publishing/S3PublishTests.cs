@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Amazon.S3;
 using Amazon.S3.Model;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Publishing;
@@ -25,19 +26,16 @@ public sealed class S3PublishTests
     [Test]
     public async Task Publish_Multipart_StoresTheImageWithItsHashAndLeavesNoStagingOrUploads()
     {
-        await using var moto = await MotoServer.StartAsync();
-        var options = moto.Options(Bucket, "releases");
-        using var client = moto.Client(options);
-        await client.PutBucketAsync(Bucket);
+        await using var s3 = await MotoBucket.StartAsync(prefix: "releases");
+        var client = s3.Client;
         var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", (12 << 20) + 1234, seed: 21);
-        using var anonymous = MotoServer.AnonymousClient();
 
-        var published = await new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options));
+        var published = await s3.PublishAsync(image);
 
         var hash = await ImageHasher.HashFileAsync(image);
         Assert.That(published.Key, Is.EqualTo(hash + ".gvmi"));
-        Assert.That(published.PublicUrl, Is.EqualTo(new Uri(moto.Endpoint, $"{Bucket}/releases/{hash}.gvmi")));
-        Assert.That(moto.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal) && r.Contains("partNumber=", StringComparison.Ordinal)), Is.EqualTo(3));
+        Assert.That(published.PublicUrl, Is.EqualTo(new Uri(s3.Moto.Endpoint, $"{Bucket}/releases/{hash}.gvmi")));
+        Assert.That(s3.Moto.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal) && r.Contains("partNumber=", StringComparison.Ordinal)), Is.EqualTo(3));
         var metadata = await client.GetObjectMetadataAsync(Bucket, $"releases/{hash}.gvmi");
         Assert.That(metadata.Metadata[S3PublishTarget.HashMetadataName], Is.EqualTo(hash.ToString()));
         Assert.That(metadata.ContentLength, Is.EqualTo(new FileInfo(image).Length));
@@ -49,80 +47,62 @@ public sealed class S3PublishTests
     [Test]
     public async Task Publish_ObjectNotPubliclyReadable_FailsWithWhatToFix()
     {
-        await using var moto = await MotoServer.StartAsync();
-        var options = moto.Options(Bucket);
-        options.CannedAcl = null;
-        using var client = moto.Client(options);
-        await client.PutBucketAsync(Bucket);
+        await using var s3 = await MotoBucket.StartAsync(configure: options => options.CannedAcl = null);
         var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 29);
-        using var anonymous = MotoServer.AnonymousClient();
 
-        var ex = await Assert.ThrowsAsync<ImageNotPubliclyReadableException>(() => new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options)));
+        var ex = await Assert.ThrowsAsync<ImageNotPubliclyReadableException>(() => s3.PublishAsync(image));
 
         Assert.That(ex!.Message, Does.Contain("403").And.Contain("bucket policy"));
-        Assert.That(moto.Requests.Where(r => r.Contains("acl", StringComparison.OrdinalIgnoreCase)), Is.Empty, "no ACL is sent unless asked for");
+        Assert.That(s3.Moto.Requests.Where(r => r.Contains("acl", StringComparison.OrdinalIgnoreCase)), Is.Empty, "no ACL is sent unless asked for");
     }
 
     [Test]
     public async Task Publish_SameImageAgain_IsANoOp_AndADifferentImageIsRefusedUnlessOverwrite()
     {
-        await using var moto = await MotoServer.StartAsync();
-        var options = moto.Options(Bucket);
-        using var client = moto.Client(options);
-        await client.PutBucketAsync(Bucket);
+        await using var s3 = await MotoBucket.StartAsync();
         var one = await PublishTestImages.WriteAsync(_root, "one.gvmi", 1 << 20, seed: 22);
         var two = await PublishTestImages.WriteAsync(_root, "two.gvmi", 1 << 20, seed: 23);
-        using var anonymous = MotoServer.AnonymousClient();
-        var publisher = new ImagePublisher(anonymous);
-        var target = new S3PublishTarget(client, options);
-        await publisher.PublishAsync(one, target, new ImagePublishOptions { Key = "latest.gvmi" });
+        await s3.PublishAsync(one, new ImagePublishOptions { Key = "latest.gvmi" });
 
-        var again = await publisher.PublishAsync(one, target, new ImagePublishOptions { Key = "latest.gvmi" });
-        var conflict = await Assert.ThrowsAsync<ImageKeyConflictException>(() => publisher.PublishAsync(two, target, new ImagePublishOptions { Key = "latest.gvmi" }));
-        var stillOne = await client.GetObjectMetadataAsync(Bucket, "latest.gvmi");
-        var replaced = await publisher.PublishAsync(two, target, new ImagePublishOptions { Key = "latest.gvmi", Overwrite = true });
+        var again = await s3.PublishAsync(one, new ImagePublishOptions { Key = "latest.gvmi" });
+        var conflict = await Assert.ThrowsAsync<ImageKeyConflictException>(() => s3.PublishAsync(two, new ImagePublishOptions { Key = "latest.gvmi" }));
+        var stillOne = await s3.Client.GetObjectMetadataAsync(Bucket, "latest.gvmi");
+        var replaced = await s3.PublishAsync(two, new ImagePublishOptions { Key = "latest.gvmi", Overwrite = true });
 
         Assert.That(again.Outcome, Is.EqualTo(PublishOutcome.AlreadyPublished));
         Assert.That(conflict!.ExistingHash, Is.EqualTo(await ImageHasher.HashFileAsync(one)));
         Assert.That(stillOne.Metadata[S3PublishTarget.HashMetadataName], Is.EqualTo((await ImageHasher.HashFileAsync(one)).ToString()));
         Assert.That(replaced.Outcome, Is.EqualTo(PublishOutcome.Replaced));
-        var listing = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket });
+        var listing = await s3.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket });
         Assert.That(listing.S3Objects.Select(o => o.Key), Is.EqualTo(new[] { "latest.gvmi" }), "no staging object is left");
     }
 
     [Test]
     public async Task Stage_SourceFailsMidway_AbortsTheMultipartUpload()
     {
-        await using var moto = await MotoServer.StartAsync();
-        var options = moto.Options(Bucket);
-        using var client = moto.Client(options);
-        await client.PutBucketAsync(Bucket);
-        var target = new S3PublishTarget(client, options);
+        await using var s3 = await MotoBucket.StartAsync();
 
-        await Assert.ThrowsAsync<IOException>(() => target.StageAsync(new FailingStream(12 << 20), 20 << 20, "broken"));
+        await Assert.ThrowsAsync<IOException>(() => s3.Target.StageAsync(new FailingStream(12 << 20), 20 << 20, "broken"));
 
-        Assert.That((await client.ListMultipartUploadsAsync(Bucket)).MultipartUploads ?? [], Is.Empty);
-        Assert.That(moto.Requests, Has.Some.StartsWith("DELETE /images/.gvmi-staging/broken?uploadId="));
+        Assert.That((await s3.Client.ListMultipartUploadsAsync(Bucket)).MultipartUploads ?? [], Is.Empty);
+        Assert.That(s3.Moto.Requests, Has.Some.StartsWith("DELETE /images/.gvmi-staging/broken?uploadId="));
     }
 
     [Test]
     public async Task Publish_LeftBehindUpload_ResumesWithoutResendingStoredParts()
     {
-        await using var moto = await MotoServer.StartAsync();
-        var options = moto.Options(Bucket);
-        using var client = moto.Client(options);
-        await client.PutBucketAsync(Bucket);
+        await using var s3 = await MotoBucket.StartAsync();
+        var client = s3.Client;
         var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 12 << 20, seed: 24);
         var stagingKey = ".gvmi-staging/" + PublishKey.StagingName(new FileInfo(image));
         var upload = await client.InitiateMultipartUploadAsync(Bucket, stagingKey);
         var bytes = await File.ReadAllBytesAsync(image);
         await client.UploadPartAsync(new UploadPartRequest { BucketName = Bucket, Key = stagingKey, UploadId = upload.UploadId, PartNumber = 1, InputStream = new MemoryStream(bytes, 0, S3PublishTargetOptions.MinPartSize) });
-        moto.Requests.Clear();
-        using var anonymous = MotoServer.AnonymousClient();
+        s3.Moto.Requests.Clear();
 
-        var published = await new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options));
+        var published = await s3.PublishAsync(image);
 
-        var parts = moto.Requests.Where(r => r.StartsWith("PUT", StringComparison.Ordinal) && r.Contains("partNumber=", StringComparison.Ordinal)).ToList();
+        var parts = s3.Moto.Requests.Where(r => r.StartsWith("PUT", StringComparison.Ordinal) && r.Contains("partNumber=", StringComparison.Ordinal)).ToList();
         Assert.That(parts, Has.Count.EqualTo(2));
         Assert.That(parts, Has.None.Contains("partNumber=1&"));
         Assert.That(parts, Has.All.Contains("uploadId=" + upload.UploadId));
@@ -148,16 +128,12 @@ public sealed class S3PublishTests
     [Test]
     public async Task Publish_OverHttpsToACustomEndpoint_SendsUnsignedPayloadsAndNoChecksumHeaders()
     {
-        await using var moto = await MotoServer.StartAsync(https: true);
-        var options = moto.Options(Bucket);
-        using var client = moto.Client(options);
-        await client.PutBucketAsync(Bucket);
+        await using var s3 = await MotoBucket.StartAsync(https: true);
         var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 7 << 20, seed: 26);
-        using var anonymous = MotoServer.AnonymousClient();
 
-        var published = await new ImagePublisher(anonymous).PublishAsync(image, new S3PublishTarget(client, options));
+        var published = await s3.PublishAsync(image);
 
-        var parts = moto.Requests.Where(r => r.Contains("partNumber=", StringComparison.Ordinal) && r.StartsWith("PUT", StringComparison.Ordinal)).ToList();
+        var parts = s3.Moto.Requests.Where(r => r.Contains("partNumber=", StringComparison.Ordinal) && r.StartsWith("PUT", StringComparison.Ordinal)).ToList();
         Assert.That(parts, Has.Count.EqualTo(2).And.All.EndsWith(" UNSIGNED-PAYLOAD"));
         Assert.That(published.PublicUrl.Scheme, Is.EqualTo("https"));
     }
@@ -196,8 +172,8 @@ public sealed class S3PublishTests
         Assert.That(ex!.Message, Does.Contain("plain http"));
     }
 
-    [TestCase(1L << 30, 16 << 20, 16L << 20)]
-    [TestCase(400L << 30, 16 << 20, 64L << 20)]
+    [TestCase(1L << 30, 8 << 20, 8L << 20)]
+    [TestCase(400L << 30, 8 << 20, 64L << 20)]
     public void PartSizeFor_KeepsWithinTenThousandParts(long length, int configured, long expected)
     {
         Assert.That(S3PublishTarget.PartSizeFor(length, configured), Is.EqualTo(expected));
@@ -259,6 +235,55 @@ public sealed class S3PublishTests
         {
             Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", null);
             Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", null);
+        }
+    }
+
+    /// <summary>A moto server with the test bucket, a client for it and an anonymous client for the public checks.</summary>
+    private sealed class MotoBucket : IAsyncDisposable
+    {
+        private MotoBucket(MotoServer moto, S3PublishTargetOptions options)
+        {
+            Moto = moto;
+            Options = options;
+            Client = moto.Client(options);
+        }
+
+        public MotoServer Moto { get; }
+
+        public S3PublishTargetOptions Options { get; }
+
+        public AmazonS3Client Client { get; }
+
+        public HttpClient Anonymous { get; } = MotoServer.AnonymousClient();
+
+        public S3PublishTarget Target => new(Client, Options);
+
+        public static async Task<MotoBucket> StartAsync(string prefix = "", bool https = false, Action<S3PublishTargetOptions>? configure = null)
+        {
+            var moto = await MotoServer.StartAsync(https);
+            var options = moto.Options(Bucket, prefix);
+            configure?.Invoke(options);
+            var bucket = new MotoBucket(moto, options);
+            try
+            {
+                await bucket.Client.PutBucketAsync(Bucket);
+                return bucket;
+            }
+            catch
+            {
+                await bucket.DisposeAsync();
+                throw;
+            }
+        }
+
+        public Task<PublishedImage> PublishAsync(string image, ImagePublishOptions? options = null) =>
+            new ImagePublisher(Anonymous).PublishAsync(image, Target, options);
+
+        public async ValueTask DisposeAsync()
+        {
+            Anonymous.Dispose();
+            Client.Dispose();
+            await Moto.DisposeAsync();
         }
     }
 

@@ -78,4 +78,15 @@ public sealed class ImagePusherRegistrationTests
         Assert.That(() => ImagePusher.Create(client, options: options), Throws.InstanceOf<ArgumentException>().With.Message.Contains(name));
         Assert.That(new ImagePusherOptionsValidator().Validate(null, options).FailureMessage, Does.Contain(name));
     }
+
+    [TestCase("")]
+    [TestCase("  ")]
+    public void Create_EmptyDescriptorCacheDirectory_Throws(string directory)
+    {
+        var options = new ImagePusherOptions { DescriptorCacheDirectory = directory };
+        using var client = new HttpClient();
+
+        Assert.That(() => ImagePusher.Create(client, options: options), Throws.InstanceOf<ArgumentException>().With.Message.Contains("ImagePusherOptions.DescriptorCacheDirectory is empty"));
+        Assert.That(new ImagePusherOptionsValidator().Validate(null, options).FailureMessage, Does.Contain("DescriptorCacheDirectory"));
+    }
 }

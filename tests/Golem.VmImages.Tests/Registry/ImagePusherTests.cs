@@ -343,6 +343,42 @@ public sealed class ImagePusherTests
         });
     }
 
+    [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task PushAsync_AgainWithTheDescriptorCache_DoesNotReadTheUnchangedFile_AndHashesItOnceChanged()
+    {
+        var image = await CreateImageAsync(Directory.CreateDirectory(Path.Combine(_directory, "big")).FullName, 24 << 20);
+        var cache = Path.Combine(_directory, "descriptors");
+        var pusher = Pusher(options => options.DescriptorCacheDirectory = cache);
+        var first = await pusher.PushAsync(image, new ImagePushOptions { ValidateImage = false });
+
+        // The registry has every chunk now, so the second push uploads nothing: whatever the process reads from
+        // files (the kernel's count of read and pread bytes) would be the hashing pass.
+        var hashing = new List<ImagePushProgress>();
+        var readBefore = BytesReadByThisProcess();
+        var second = await pusher.PushAsync(image, new ImagePushOptions { ValidateImage = false, Progress = new Reports(r => { if (r.Phase == ImagePushPhase.Hashing) { lock (hashing) { hashing.Add(r); } } }) });
+        var readDuring = BytesReadByThisProcess() - readBefore;
+
+        File.SetLastWriteTimeUtc(image, File.GetLastWriteTimeUtc(image).AddSeconds(1)); // touched: same bytes, new time
+        var touched = await pusher.PushAsync(image, new ImagePushOptions { ValidateImage = false });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.DescriptorFromCache, Is.False);
+            Assert.That(Directory.GetFiles(cache), Has.Length.EqualTo(1));
+            Assert.That(second.DescriptorFromCache, Is.True);
+            Assert.That(second.Descriptor.Bytes.ToArray(), Is.EqualTo(first.Descriptor.Bytes.ToArray()));
+            Assert.That(second.ChunksUploaded, Is.Zero);
+            Assert.That(hashing, Is.Empty, "no hashing phase on the second push");
+            Assert.That(readDuring, Is.LessThan(new FileInfo(image).Length / 4), "the second push read the file");
+            Assert.That(touched.DescriptorFromCache, Is.False, "a touched file is hashed again");
+            Assert.That(touched.Descriptor.Bytes.ToArray(), Is.EqualTo(first.Descriptor.Bytes.ToArray()));
+        });
+    }
+
+    private static long BytesReadByThisProcess() =>
+        long.Parse(File.ReadAllLines("/proc/self/io").Single(line => line.StartsWith("rchar:", StringComparison.Ordinal))["rchar:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
     private ImagePusher Pusher(Action<ImagePusherOptions>? configure = null)
     {
         var options = new ImagePusherOptions

@@ -22,7 +22,10 @@ internal static class RootFileSystemReader
         else
         {
             open = () => new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            length = new FileInfo(source).Length;
+
+            // The build reads the layer twice (once to plan the merge, once to write it): a pipe would be empty the second time.
+            using var probe = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            length = probe.CanSeek ? probe.Length : throw new ImageBuildException(ErrorMessages.BuildSourceNotSeekable(source));
         }
 
         var layer = new SourceLayer { Index = 0, Name = "the root filesystem " + Path.GetFileName(Path.TrimEndingDirectorySeparator(source)), StoredLength = length, OpenBlob = open };

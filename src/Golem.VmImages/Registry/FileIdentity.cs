@@ -1,0 +1,79 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Golem.VmImages.Registry;
+
+/// <summary>
+/// What tells a file apart from a changed or replaced one without reading it: its full path, length and last-write
+/// time, and on Linux its device, inode and change time (the change time moves on every write or metadata change and
+/// cannot be set back, so restoring the old modification time does not hide an edit).
+/// </summary>
+internal readonly partial record struct FileIdentity(string FullPath, long Length, long LastWriteTicks, ulong Device, ulong Inode, long ChangeTimeNanoseconds)
+{
+    private const int AtEmptyPath = 0x1000;
+    private const uint StatxBasicStats = 0x7FF;
+
+    /// <summary>Reads the identity of the file open in <paramref name="handle"/>; device, inode and change time are 0 where they cannot be read.</summary>
+    public static FileIdentity Of(string path, SafeFileHandle handle)
+    {
+        var fullPath = Path.GetFullPath(path);
+        if (OperatingSystem.IsLinux() && TryStatx(handle, out var status))
+        {
+            return new FileIdentity(
+                fullPath,
+                (long)status.Size,
+                DateTime.UnixEpoch.AddTicks((status.ModifiedSeconds * TimeSpan.TicksPerSecond) + (status.ModifiedNanoseconds / 100)).Ticks,
+                ((ulong)status.DeviceMajor << 32) | status.DeviceMinor,
+                status.Inode,
+                (status.ChangedSeconds * 1_000_000_000) + status.ChangedNanoseconds);
+        }
+
+        return new FileIdentity(fullPath, RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle).Ticks, 0, 0, 0);
+    }
+
+    private static bool TryStatx(SafeFileHandle handle, out StatxBuffer status)
+    {
+        try
+        {
+            return Statx(handle, string.Empty, AtEmptyPath, StatxBasicStats, out status) == 0;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A C library without statx (an old glibc or musl): length and modification time only.
+            status = default;
+            return false;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(SafeFileHandle directory, string path, int flags, uint mask, out StatxBuffer buffer);
+
+    /// <summary>Linux's <c>struct statx</c> (the same layout on every architecture), the fields read here.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(32)]
+        public ulong Inode;
+
+        [FieldOffset(40)]
+        public ulong Size;
+
+        [FieldOffset(96)]
+        public long ChangedSeconds;
+
+        [FieldOffset(104)]
+        public uint ChangedNanoseconds;
+
+        [FieldOffset(112)]
+        public long ModifiedSeconds;
+
+        [FieldOffset(120)]
+        public uint ModifiedNanoseconds;
+
+        [FieldOffset(136)]
+        public uint DeviceMajor;
+
+        [FieldOffset(140)]
+        public uint DeviceMinor;
+    }
+}
