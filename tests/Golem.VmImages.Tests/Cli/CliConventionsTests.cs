@@ -202,7 +202,7 @@ public class CliConventionsTests
             await kill.WaitForExitAsync();
         }
 
-        await process.WaitForExitAsync();
+        await ProcessExit.WaitAfterSignalAsync(process, "SIGINT");
         Assert.That(process.ExitCode, Is.EqualTo(ExitCodes.Canceled));
         Assert.That(await output, Is.Empty);
         Assert.That(Snapshot(), Does.EndWith("gvmi hash: interrupted\n"));

@@ -66,7 +66,7 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
                 await interrupt.WaitForExitAsync();
             }
 
-            await child.WaitForExitAsync();
+            await ProcessExit.WaitAfterSignalAsync(child, "SIGINT");
             Assert.That(child.ExitCode, Is.EqualTo(130), "128 + SIGINT, like a shell tool interrupted by Ctrl+C");
             Assert.That(await errors, Does.Contain("cancelled; the partial download is kept for resuming"));
         }
