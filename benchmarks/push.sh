@@ -74,7 +74,8 @@ for round in $(seq 1 "$rounds"); do
   [ "$(cat "$work/curl$round.stdout")" = "$bytes" ] || { echo "curl sent $(cat "$work/curl$round.stdout") of $bytes bytes" >&2; exit 1; }
   row "curl$round" "curl -T to an nginx sink (loopback only), round $round" "$(awk -v a="$before" -v b="$(proc_cpu "$sink_pid")" 'BEGIN { printf "%.2f", b - a }')"
   start_registry
-  timed "$work/push$round.stdout" dotnet "$gvmi" push "$work/image.gvmi" --registry "$registry_url" --json
+  # A state folder of its own per round, so every push computes the descriptor (a first push, not a re-push).
+  timed "$work/push$round.stdout" dotnet "$gvmi" push "$work/image.gvmi" --registry "$registry_url" --cache "$work/state$round" --json
   stop_registry
   registry_cpu="$(cpu_seconds "$work/registry-time.txt")"
   row "push$round" "gvmi push (every chunk sent), round $round" "$registry_cpu"
