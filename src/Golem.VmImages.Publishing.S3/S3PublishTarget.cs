@@ -455,29 +455,25 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
         }
     }
 
-    private async Task AbortQuietlyAsync(string stagingKey, string uploadId)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = stagingKey, UploadId = uploadId }, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsSdkFailure(ex) || ex is OperationCanceledException)
-        {
-            // The store keeps the parts; the next run for the same file resumes from them.
-        }
-    }
+    // The store keeps the parts; the next run for the same file resumes from them.
+    private Task AbortQuietlyAsync(string stagingKey, string uploadId) =>
+        CleanUpQuietlyAsync(token => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = stagingKey, UploadId = uploadId }, token));
 
-    private async Task DeleteQuietlyAsync(string objectKey)
+    // Best effort: the staging key is never a published URL.
+    private Task DeleteQuietlyAsync(string objectKey) =>
+        CleanUpQuietlyAsync(token => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = objectKey }, token));
+
+    /// <summary>Runs a clean-up request bounded by 30 seconds of its own; a failure or time-out is not the caller's failure.</summary>
+    private static async Task CleanUpQuietlyAsync(Func<CancellationToken, Task> cleanUp)
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = objectKey }, timeout.Token).ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), TimeProvider.System);
+            await cleanUp(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsSdkFailure(ex) || ex is OperationCanceledException)
         {
-            // Best effort: the staging key is never a published URL.
+            // Clean-up is best effort; the caller reports its own outcome.
         }
     }
 
