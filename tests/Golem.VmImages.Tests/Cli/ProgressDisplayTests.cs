@@ -25,9 +25,7 @@ public sealed class ProgressDisplayTests
         var display = ProgressDisplay.Start(TextWriter.Null, "hashing", 4L << 30, Settings(terminal, time));
         await using (display)
         {
-            display.Update("hashing", 1L << 30, 4L << 30);
-            time.Advance(TimeSpan.FromSeconds(4));
-            display.Redraw();
+            Step(display, time, "hashing", 1L << 30, 4L << 30, TimeSpan.FromSeconds(4));
 
             await display.WriteLineAsync(screen, "e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf  big.gvmi");
         }
@@ -47,9 +45,7 @@ public sealed class ProgressDisplayTests
         var display = ProgressDisplay.Start(TextWriter.Null, "fetching", 1L << 30, Settings(terminal, time));
         await using (display)
         {
-            display.Update("fetching", 1L << 20, 1L << 30);
-            time.Advance(TimeSpan.FromSeconds(1));
-            display.Redraw();
+            Step(display, time, "fetching", 1L << 20, 1L << 30, TimeSpan.FromSeconds(1));
         }
 
         Assert.That(terminal.Output, Does.Contain("fetching: 1.0 MiB").And.EndWith(CursorToColumnOne + EraseWholeLine));
@@ -67,9 +63,7 @@ public sealed class ProgressDisplayTests
         {
             foreach (var done in new[] { 1L << 20, 3L << 30, 39L << 30 })
             {
-                display.Update("hashing 12 files", done, 40L << 30);
-                time.Advance(TimeSpan.FromSeconds(3));
-                display.Redraw();
+                Step(display, time, "hashing 12 files", done, 40L << 30, TimeSpan.FromSeconds(3));
             }
         }
 
@@ -89,9 +83,7 @@ public sealed class ProgressDisplayTests
         await using (display)
         {
             // 1 MiB in one second leaves 10239 MiB at 1 MiB/s: 2 h 50 min 39 s.
-            display.Update("fetching", 1L << 20, 10L << 30);
-            time.Advance(TimeSpan.FromSeconds(1));
-            display.Redraw();
+            Step(display, time, "fetching", 1L << 20, 10L << 30, TimeSpan.FromSeconds(1));
         }
 
         Assert.That(Drawn(terminal.Output), Is.EqualTo(new[] { "fetching: 1.0 MiB of 10.0 GiB (0%), 1.0 MiB/s, ETA 2:50:39" }));
@@ -106,9 +98,7 @@ public sealed class ProgressDisplayTests
         var display = ProgressDisplay.Start(TextWriter.Null, "hashing", 2L << 20, Settings(console, time));
         await using (display)
         {
-            display.Update("hashing", 1L << 20, 2L << 20);
-            time.Advance(TimeSpan.FromSeconds(1));
-            display.Redraw();
+            Step(display, time, "hashing", 1L << 20, 2L << 20, TimeSpan.FromSeconds(1));
             await display.WriteLineAsync(file, "result");
         }
 
@@ -146,6 +136,14 @@ public sealed class ProgressDisplayTests
     public void LongCommand_HasQuietAndProgressOptions(Command command)
     {
         Assert.That(command.Options.SelectMany(o => o.Aliases.Append(o.Name)), Is.SupersetOf(new[] { "--quiet", "-q", "--progress" }));
+    }
+
+    /// <summary>One step of a long command: progress reported, time passing, then the redraw the timer would make.</summary>
+    private static void Step(ProgressDisplay display, FakeTimeProvider time, string label, long done, long total, TimeSpan elapsed)
+    {
+        display.Update(label, done, total);
+        time.Advance(elapsed);
+        display.Redraw();
     }
 
     private static ProgressSettings Settings(IAnsiConsole terminal, TimeProvider time) =>
