@@ -67,6 +67,7 @@ internal sealed class NginxServer : IAsyncDisposable
             events { worker_connections 64; }
             http {
                 access_log {{directory}}/access.log;
+                log_format requests '$request_method $uri $status $request_length $body_bytes_sent "$http_user_agent"';
                 client_body_temp_path {{directory}}/tmp/body;
                 proxy_temp_path {{directory}}/tmp/proxy;
                 fastcgi_temp_path {{directory}}/tmp/fastcgi;

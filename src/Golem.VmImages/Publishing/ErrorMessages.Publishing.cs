@@ -20,6 +20,15 @@ internal static partial class ErrorMessages
     public static string SourceNotRead(long read, long length) =>
         Format("The target read {0} of the image's {1} bytes; expected it to read all of them.", read, length);
 
+    public static string SourceHashChanged(string path, ImageHash expected, ImageHash actual) =>
+        Format("The file '{0}' hashed to {1} while it was uploaded; expected {2}, the hash given or computed before (the file changed, or the remembered hash is stale), so nothing was published.", path, actual, expected);
+
+    public static string PublishSourceRefused =>
+        "The upload was cut short before its last byte because the file's bytes do not match the hash it is published under.";
+
+    public static string InPlaceUnsupported(string target) =>
+        Format("{0} cannot take an upload straight to its final key; expected a target that stages uploads (SupportsStagingAsync).", target);
+
     public static string VerifyNeedsFetcher =>
         "Verify was asked for but this ImagePublisher has no image fetcher; pass an IImageFetcher to its constructor.";
 
@@ -42,6 +51,15 @@ internal static partial class ErrorMessages
 
     public static string MoveUnsupported(string url, HttpStatusCode status) =>
         Format("The server at {0} answered {1} {2} to WebDAV MOVE; expected a WebDAV server that moves the staged upload to its final name (nginx: 'dav_methods PUT DELETE MOVE;').", url, (int)status, status);
+
+    public static string PutRefused(string url, HttpStatusCode status) =>
+        Format("The server at {0} does not accept uploads there (it answered {1} {2} to PUT); expected a URL where PUT is enabled (nginx: 'dav_methods PUT;', Apache: 'Dav On').", url, (int)status, status);
+
+    public static string PutFolderMissing(string url) =>
+        Format("The folder {0} does not exist on the server (it answered 409 Conflict to PUT); create it, or let the server create it (nginx: 'create_full_put_path on;').", url);
+
+    public static string PutTooLarge(string url, long length) =>
+        Format("The server at {0} limits uploads to fewer bytes than the image's {1} (it answered 413 to PUT); raise its body limit (nginx: 'client_max_body_size 0;', Apache: 'LimitRequestBody 0').", url, length);
 
     public static string CredentialsOverHttp(string url) =>
         Format("Refusing to send credentials in clear text to {0}; expected an https URL (plain http is allowed only to a loopback address).", url);

@@ -2,13 +2,17 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Golem.VmImages.Fetching;
+using Golem.VmImages.Http;
 
 namespace Golem.VmImages.Publishing;
 
 /// <summary>
-/// Publishes to an HTTP server that accepts <c>PUT</c> and WebDAV <c>MOVE</c> (nginx's dav module, Apache mod_dav, a
-/// WebDAV host). The image is PUT under a hidden staging name in the target directory, then moved to its final
-/// name, so the final URL never serves a partial upload. Basic authentication is sent with every request.
+/// Publishes to an HTTP server that accepts <c>PUT</c> (nginx's dav module, Apache mod_dav, a WebDAV host, a plain
+/// upload endpoint). Where the server also takes WebDAV <c>MOVE</c>, the image is PUT under a hidden staging name in
+/// the target directory, then moved to its final name, so the final URL never serves a partial upload even on a
+/// server that writes a PUT body in place; where it answers <c>MOVE</c> with 405 or 501, the image is PUT straight to
+/// its final name. Every <c>PUT</c> sends <c>Expect: 100-continue</c>, so a refusal (401, 403, 413) arrives before the
+/// body is sent. Basic authentication is sent with every request, and a <c>User-Agent</c> unless the client sets one.
 /// </summary>
 public sealed class HttpPublishTarget : IImagePublishTarget
 {
@@ -20,10 +24,13 @@ public sealed class HttpPublishTarget : IImagePublishTarget
 
     private const int BodyExcerpt = 200;
 
+    private static readonly HttpMethod Move = new("MOVE");
+
     private readonly HttpClient _httpClient;
     private readonly Uri _directory;
     private readonly Uri? _publicBaseUrl;
     private readonly AuthenticationHeaderValue? _authorization;
+    private bool? _moveSupported;
 
     /// <summary>Initializes a new instance.</summary>
     /// <param name="httpClient">The client for the uploads.</param>
@@ -109,6 +116,44 @@ public sealed class HttpPublishTarget : IImagePublishTarget
         return StageCoreAsync(content, length, stagingName, cancellationToken);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Asks once per instance, with a <c>MOVE</c> of a name that does not exist (nothing is created): 405 Method Not
+    /// Allowed or 501 Not Implemented means the server cannot move a staged upload. Wrong credentials fail here,
+    /// before any body is sent.
+    /// </remarks>
+    /// <exception cref="ImagePublishException">The server refused the credentials or could not be reached.</exception>
+    public async ValueTask<bool> SupportsStagingAsync(CancellationToken cancellationToken = default)
+    {
+        if (_moveSupported is { } known)
+        {
+            return known;
+        }
+
+        var probe = new Uri(_directory, $".gvmi-move-probe-{Guid.NewGuid():N}");
+        using var response = await SendAsync(Move, probe, null, cancellationToken, headers =>
+        {
+            headers.Add("Destination", probe.AbsoluteUri + ".moved");
+            headers.Add("Overwrite", "F");
+        }).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            throw new ImagePublishException(ErrorMessages.TargetAuth("MOVE", DisplayName, response.StatusCode)) { StatusCode = response.StatusCode };
+        }
+
+        _moveSupported = response.StatusCode is not (HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented);
+        return _moveSupported.Value;
+    }
+
+    /// <inheritdoc />
+    public Task<IStagedImage> UploadInPlaceAsync(Stream content, long length, string key, bool overwrite, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        PublishKey.Validate(key, nameof(key));
+        return UploadInPlaceCoreAsync(content, length, PublishKey.Resolve(_directory, key), overwrite, cancellationToken);
+    }
+
     private static void RequireHttp(Uri url, string paramName)
     {
         if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
@@ -146,13 +191,9 @@ public sealed class HttpPublishTarget : IImagePublishTarget
     private async Task<IStagedImage> StageCoreAsync(Stream content, long length, string stagingName, CancellationToken cancellationToken)
     {
         var staging = new Uri(_directory, $".{stagingName}.{Guid.NewGuid():N}.partial");
-        var body = new StreamContent(content, 1 << 20);
-        body.Headers.ContentLength = length;
-        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         try
         {
-            using var response = await SendAsync(HttpMethod.Put, staging, body, cancellationToken).ConfigureAwait(false);
-            await EnsureSuccessAsync(response, "PUT", staging, cancellationToken).ConfigureAwait(false);
+            await PutAsync(content, length, staging, cancellationToken).ConfigureAwait(false);
             return new Staged(this, staging);
         }
         catch
@@ -162,10 +203,57 @@ public sealed class HttpPublishTarget : IImagePublishTarget
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, HttpContent? content, CancellationToken cancellationToken, Action<HttpRequestHeaders>? headers = null)
+    private async Task<IStagedImage> UploadInPlaceCoreAsync(Stream content, long length, Uri final, bool overwrite, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PutAsync(content, length, final, cancellationToken).ConfigureAwait(false);
+            return new InPlace(this, final);
+        }
+        catch (Exception ex) when (!overwrite && ex is not ImagePublishException { StatusCode: not null })
+        {
+            // The key was free: whatever an interrupted PUT left there (on a server that writes in place) is removed.
+            await DeleteQuietlyAsync(final).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>PUTs the image with <c>Expect: 100-continue</c>; failures name the target directory, never a staging name.</summary>
+    private async Task PutAsync(Stream content, long length, Uri url, CancellationToken cancellationToken)
+    {
+        var body = new StreamContent(content, 1 << 20);
+        body.Headers.ContentLength = length;
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var response = await SendAsync(HttpMethod.Put, url, body, cancellationToken, headers => headers.ExpectContinue = true, shown: _directory).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var message = response.StatusCode switch
+        {
+            HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented => ErrorMessages.PutRefused(DisplayName, response.StatusCode),
+            HttpStatusCode.Conflict => ErrorMessages.PutFolderMissing(DisplayName),
+            HttpStatusCode.RequestEntityTooLarge => ErrorMessages.PutTooLarge(DisplayName, length),
+            _ => null,
+        };
+        if (message is not null)
+        {
+            throw new ImagePublishException(message) { StatusCode = response.StatusCode };
+        }
+
+        await EnsureSuccessAsync(response, "PUT", _directory, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, HttpContent? content, CancellationToken cancellationToken, Action<HttpRequestHeaders>? headers = null, Uri? shown = null)
     {
         using var request = new HttpRequestMessage(method, url) { Content = content };
         request.Headers.Authorization = _authorization;
+        if (_httpClient.DefaultRequestHeaders.UserAgent.Count == 0)
+        {
+            request.Headers.UserAgent.Add(GolemUserAgent.Value);
+        }
+
         headers?.Invoke(request.Headers);
         try
         {
@@ -173,7 +261,7 @@ public sealed class HttpPublishTarget : IImagePublishTarget
         }
         catch (HttpRequestException ex)
         {
-            throw new ImagePublishException(ErrorMessages.TargetUnreachable(UrlRedaction.Redact(url), Reason(ex)), ex);
+            throw new ImagePublishException(ErrorMessages.TargetUnreachable(UrlRedaction.Redact(shown ?? url), Reason(ex)), ex);
         }
     }
 
@@ -221,9 +309,28 @@ public sealed class HttpPublishTarget : IImagePublishTarget
         }
     }
 
+    /// <summary>An image PUT straight to its final URL: committing changes nothing, discarding deletes it.</summary>
+    private sealed class InPlace(HttpPublishTarget target, Uri final) : IStagedImage
+    {
+        private bool _committed;
+
+        public Task CommitAsync(string key, ImageHash hash, bool overwrite, CancellationToken cancellationToken = default)
+        {
+            _committed = true;
+            return Task.CompletedTask;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_committed)
+            {
+                await target.DeleteQuietlyAsync(final).ConfigureAwait(false);
+            }
+        }
+    }
+
     private sealed class Staged(HttpPublishTarget target, Uri staging) : IStagedImage
     {
-        private static readonly HttpMethod Move = new("MOVE");
         private bool _committed;
 
         public async Task CommitAsync(string key, ImageHash hash, bool overwrite, CancellationToken cancellationToken = default)
@@ -245,7 +352,7 @@ public sealed class HttpPublishTarget : IImagePublishTarget
                 throw new ImagePublishException(ErrorMessages.MoveUnsupported(target.DisplayName, response.StatusCode)) { StatusCode = response.StatusCode };
             }
 
-            await EnsureSuccessAsync(response, "MOVE", staging, cancellationToken).ConfigureAwait(false);
+            await EnsureSuccessAsync(response, "MOVE", target._directory, cancellationToken).ConfigureAwait(false);
             _committed = true;
         }
 

@@ -38,4 +38,33 @@ public interface IImagePublishTarget
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The staged image, to be committed under its final key or disposed to discard it.</returns>
     Task<IStagedImage> StageAsync(Stream content, long length, string stagingName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gets a value indicating whether the target is reached over a network, so <see cref="ImagePublisher"/> hashes the
+    /// file before any byte moves (unless the caller gives the hash) and checks the final key first.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>; a local directory answers <see langword="false"/> and hashes while it copies.</value>
+    bool IsRemote => true;
+
+    /// <summary>
+    /// Returns whether the target can commit a staged upload under its final key (a WebDAV <c>MOVE</c>, an S3 copy, a
+    /// rename). Where it cannot, <see cref="ImagePublisher"/> uploads with <see cref="UploadInPlaceAsync"/> once the key is known.
+    /// </summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns><see langword="true"/> by default.</returns>
+    ValueTask<bool> SupportsStagingAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(true);
+
+    /// <summary>
+    /// Uploads <paramref name="content"/> straight to <paramref name="key"/>, for targets that cannot commit a staged
+    /// upload. Committing the result changes nothing; disposing it without committing deletes the object at the key.
+    /// </summary>
+    /// <param name="content">The image bytes, read once from start to end.</param>
+    /// <param name="length">The number of bytes <paramref name="content"/> yields.</param>
+    /// <param name="key">The final key relative to the target.</param>
+    /// <param name="overwrite"><see langword="true"/> when an object already at the key is being replaced on purpose.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The uploaded image.</returns>
+    /// <exception cref="NotSupportedException">The target always stages (the default implementation).</exception>
+    Task<IStagedImage> UploadInPlaceAsync(Stream content, long length, string key, bool overwrite, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException(ErrorMessages.InPlaceUnsupported(DisplayName));
 }

@@ -7,6 +7,17 @@ public sealed class ImagePublishOptions
     /// <value>The default, <see langword="null"/>, is the content address <c>&lt;sha3-224&gt;.gvmi</c>, so a URL never changes meaning.</value>
     public string? Key { get; set; }
 
+    /// <summary>
+    /// Gets or sets the image's SHA3-224 when the caller already knows it (a file-identity hash store, an earlier run),
+    /// so a remote target is checked before the file is read at all. The bytes are still hashed while they upload, and
+    /// a file that no longer matches is never committed.
+    /// </summary>
+    /// <value>
+    /// The default, <see langword="null"/>, hashes the file first for a remote target (<see cref="IImagePublishTarget.IsRemote"/>)
+    /// and while copying for a local one.
+    /// </value>
+    public ImageHash? ImageHash { get; set; }
+
     /// <summary>Gets or sets a value indicating whether a different object already at the key is replaced.</summary>
     /// <value>The default is <see langword="false"/>: a different object at the key fails with <see cref="ImageKeyConflictException"/>.</value>
     public bool Overwrite { get; set; }

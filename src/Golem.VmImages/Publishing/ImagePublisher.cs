@@ -4,12 +4,16 @@ using Golem.VmImages.Gvmi;
 namespace Golem.VmImages.Publishing;
 
 /// <summary>
-/// Publishes .gvmi images to a target: reads the file once, hashing it while it uploads to a staging location,
-/// then commits it under its key (content-addressed by default), and checks the public URL as a provider would.
+/// Publishes .gvmi images to a target under a key (content-addressed by default), and checks the public URL as a
+/// provider would. For a remote target the hash comes first (given in <see cref="ImagePublishOptions.ImageHash"/>, or
+/// read from the file, which is far faster than any upload), so the key is checked before a byte is sent; a local
+/// directory is hashed while it is copied.
 /// </summary>
 /// <remarks>
-/// Publishing the same image again changes nothing; a different object already at the key is refused unless
-/// <see cref="ImagePublishOptions.Overwrite"/>. Nothing half-written ever appears under the final key.
+/// Publishing the same image again changes nothing and sends no body; a different object already at the key is
+/// refused unless <see cref="ImagePublishOptions.Overwrite"/>. The image is uploaded to a staging name and committed
+/// under the key; a target that cannot commit a staged upload (an HTTP server without WebDAV <c>MOVE</c>) gets it by
+/// <c>PUT</c> straight to the key, which is then as atomic as the server's own handling of a PUT.
 /// </remarks>
 public sealed class ImagePublisher
 {
@@ -36,6 +40,7 @@ public sealed class ImagePublisher
     /// <exception cref="ImageKeyConflictException">A different object is at the key and overwriting was not asked for.</exception>
     /// <exception cref="ImageNotPubliclyReadableException">The image was stored but its public URL does not serve it as providers need.</exception>
     /// <exception cref="ImagePublishException">The target refused or failed the upload, or verification failed.</exception>
+    /// <exception cref="IOException">The file could not be read, or changed while it was published (its bytes no longer match <see cref="ImagePublishOptions.ImageHash"/> or the hash computed first).</exception>
     public Task<PublishedImage> PublishAsync(string path, IImagePublishTarget target, ImagePublishOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -67,57 +72,38 @@ public sealed class ImagePublisher
         }
 
         var length = file.Length;
-        ImageHash hash;
-        using var hasher = new ImageHasher();
-        IStagedImage staged;
-        var source = new HashingReadStream(file.FullName, length, hasher, options.Progress);
-        await using (source.ConfigureAwait(false))
+        var known = options.ImageHash;
+        if (known is null && target.IsRemote)
         {
-            staged = await target.StageAsync(source, length, PublishKey.StagingName(file), cancellationToken).ConfigureAwait(false);
-            if (!await source.FinishAsync().ConfigureAwait(false))
-            {
-                await staged.DisposeAsync().ConfigureAwait(false);
-                throw new InvalidOperationException(ErrorMessages.SourceNotRead(source.Position, length));
-            }
+            known = await ImageHasher.HashFileAsync(file.FullName, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        hash = hasher.GetHashAndReset();
-        var key = options.Key ?? PublishKey.ContentAddress(hash);
+        ImageHash hash;
+        string key;
         PublishOutcome outcome;
-        await using (staged.ConfigureAwait(false))
+        if (known is { } given)
         {
-            var existing = await target.GetObjectAsync(key, cancellationToken).ConfigureAwait(false);
-            if (existing is null)
-            {
-                outcome = PublishOutcome.Uploaded;
-            }
-            else
-            {
-                var existingHash = existing.Length == length
-                    ? existing.StoredHash ?? await target.HashObjectAsync(key, cancellationToken).ConfigureAwait(false)
-                    : (ImageHash?)null;
-                if (existingHash == hash)
-                {
-                    outcome = PublishOutcome.AlreadyPublished;
-                }
-                else if (options.Overwrite)
-                {
-                    outcome = PublishOutcome.Replaced;
-                }
-                else
-                {
-                    throw new ImageKeyConflictException(ErrorMessages.KeyConflict(target.DisplayName, key, existing.Length, existingHash, length, hash))
-                    {
-                        Key = key,
-                        ExistingLength = existing.Length,
-                        ExistingHash = existingHash,
-                    };
-                }
-            }
-
+            hash = given;
+            key = options.Key ?? PublishKey.ContentAddress(hash);
+            outcome = await CompareExistingAsync(target, key, length, hash, options.Overwrite, cancellationToken).ConfigureAwait(false);
             if (outcome != PublishOutcome.AlreadyPublished)
             {
-                await staged.CommitAsync(key, hash, options.Overwrite, cancellationToken).ConfigureAwait(false);
+                await UploadKnownAsync(file, target, key, hash, options, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            using var hasher = new ImageHasher();
+            var staged = await UploadAsync(file, hasher, options.Progress, (source, ct) => target.StageAsync(source, length, PublishKey.StagingName(file), ct), cancellationToken).ConfigureAwait(false);
+            hash = hasher.GetHashAndReset();
+            key = options.Key ?? PublishKey.ContentAddress(hash);
+            await using (staged.ConfigureAwait(false))
+            {
+                outcome = await CompareExistingAsync(target, key, length, hash, options.Overwrite, cancellationToken).ConfigureAwait(false);
+                if (outcome != PublishOutcome.AlreadyPublished)
+                {
+                    await staged.CommitAsync(key, hash, options.Overwrite, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
@@ -129,6 +115,101 @@ public sealed class ImagePublisher
 
         var verified = options.Verify && await VerifyAsync(hash, url, cancellationToken).ConfigureAwait(false);
         return new PublishedImage(hash, length, key, url, outcome, verified);
+    }
+
+    /// <summary>
+    /// Decides from what the target holds at <paramref name="key"/> whether the image is already there. The same
+    /// length and the same stored hash (S3 metadata) is the same image; where the target keeps no hash, the same
+    /// length under the image's own content address is too (the name is the hash), and only a custom key is read back.
+    /// </summary>
+    private static async Task<PublishOutcome> CompareExistingAsync(IImagePublishTarget target, string key, long length, ImageHash hash, bool overwrite, CancellationToken cancellationToken)
+    {
+        var existing = await target.GetObjectAsync(key, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            return PublishOutcome.Uploaded;
+        }
+
+        var existingHash = existing.Length != length ? (ImageHash?)null
+            : existing.StoredHash ?? (key == PublishKey.ContentAddress(hash) ? hash : await target.HashObjectAsync(key, cancellationToken).ConfigureAwait(false));
+        if (existingHash == hash)
+        {
+            return PublishOutcome.AlreadyPublished;
+        }
+
+        if (overwrite)
+        {
+            return PublishOutcome.Replaced;
+        }
+
+        throw new ImageKeyConflictException(ErrorMessages.KeyConflict(target.DisplayName, key, existing.Length, existingHash, length, hash))
+        {
+            Key = key,
+            ExistingLength = existing.Length,
+            ExistingHash = existingHash,
+        };
+    }
+
+    /// <summary>
+    /// Uploads a file whose hash is known: staged and committed where the target can, else straight to the key. The
+    /// bytes are hashed again as they go, and the last byte is held back until they match <paramref name="hash"/>, so
+    /// a file that changed (or a stale remembered hash) cuts the upload short and nothing is stored under the key.
+    /// </summary>
+    private static async Task UploadKnownAsync(FileInfo file, IImagePublishTarget target, string key, ImageHash hash, ImagePublishOptions options, CancellationToken cancellationToken)
+    {
+        var length = file.Length;
+        var staging = await target.SupportsStagingAsync(cancellationToken).ConfigureAwait(false);
+        using var hasher = new ImageHasher();
+        var source = new HashingReadStream(file.FullName, length, hasher, options.Progress);
+        await using (source.ConfigureAwait(false))
+        {
+            var gated = new LastByteGateStream(source, length, async _ => await source.FinishAsync().ConfigureAwait(false) && hasher.GetCurrentHash() == hash);
+            IStagedImage uploaded;
+            try
+            {
+                uploaded = staging
+                    ? await target.StageAsync(gated, length, PublishKey.StagingName(file), cancellationToken).ConfigureAwait(false)
+                    : await target.UploadInPlaceAsync(gated, length, key, options.Overwrite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (gated.Refused && ex is not OperationCanceledException)
+            {
+                throw new IOException(ErrorMessages.SourceHashChanged(file.FullName, hash, hasher.GetCurrentHash()), ex);
+            }
+
+            await using (uploaded.ConfigureAwait(false))
+            {
+                if (!await source.FinishAsync().ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException(ErrorMessages.SourceNotRead(source.Position, length));
+                }
+
+                var actual = hasher.GetHashAndReset();
+                if (actual != hash)
+                {
+                    throw new IOException(ErrorMessages.SourceHashChanged(file.FullName, hash, actual));
+                }
+
+                await uploaded.CommitAsync(key, hash, options.Overwrite, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Reads the file once through <paramref name="hasher"/> into <paramref name="upload"/>, and checks the target took every byte.</summary>
+    private static async Task<IStagedImage> UploadAsync(FileInfo file, ImageHasher hasher, IProgress<long>? progress, Func<Stream, CancellationToken, Task<IStagedImage>> upload, CancellationToken cancellationToken)
+    {
+        var length = file.Length;
+        var source = new HashingReadStream(file.FullName, length, hasher, progress);
+        await using (source.ConfigureAwait(false))
+        {
+            var staged = await upload(source, cancellationToken).ConfigureAwait(false);
+            if (!await source.FinishAsync().ConfigureAwait(false))
+            {
+                await staged.DisposeAsync().ConfigureAwait(false);
+                throw new InvalidOperationException(ErrorMessages.SourceNotRead(source.Position, length));
+            }
+
+            return staged;
+        }
     }
 
     private async Task<bool> VerifyAsync(ImageHash hash, Uri url, CancellationToken cancellationToken)

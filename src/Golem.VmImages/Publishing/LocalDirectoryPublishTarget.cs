@@ -29,6 +29,10 @@ public sealed class LocalDirectoryPublishTarget : IImagePublishTarget
     public string DisplayName => _directory;
 
     /// <inheritdoc />
+    /// <value>Always <see langword="false"/>: the file is hashed while it is copied, in one read.</value>
+    public bool IsRemote => false;
+
+    /// <inheritdoc />
     public Uri GetPublicUrl(string key)
     {
         PublishKey.Validate(key, nameof(key));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Golem.VmImages.Fetching;
+using Golem.VmImages.Http;
 
 namespace Golem.VmImages.Publishing;
 
@@ -17,7 +18,7 @@ internal static class PublicUrlCheck
         var shown = UrlRedaction.Redact(url);
         try
         {
-            using (var head = new HttpRequestMessage(HttpMethod.Head, url))
+            using (var head = WithUserAgent(httpClient, new HttpRequestMessage(HttpMethod.Head, url)))
             using (var response = await httpClient.SendAsync(head, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false))
             {
                 if (response.StatusCode != HttpStatusCode.OK)
@@ -42,7 +43,7 @@ internal static class PublicUrlCheck
                 return;
             }
 
-            using var get = new HttpRequestMessage(HttpMethod.Get, url);
+            using var get = WithUserAgent(httpClient, new HttpRequestMessage(HttpMethod.Get, url));
             get.Headers.Range = new RangeHeaderValue(length - count, length - 1);
             using var ranged = await httpClient.SendAsync(get, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (ranged.StatusCode != HttpStatusCode.PartialContent)
@@ -68,5 +69,15 @@ internal static class PublicUrlCheck
         {
             throw new ImageNotPubliclyReadableException(ErrorMessages.NotPublicUnreachable(shown, ex.HttpRequestError.ToString()), ex) { Url = url };
         }
+    }
+
+    private static HttpRequestMessage WithUserAgent(HttpClient httpClient, HttpRequestMessage request)
+    {
+        if (httpClient.DefaultRequestHeaders.UserAgent.Count == 0)
+        {
+            request.Headers.UserAgent.Add(GolemUserAgent.Value);
+        }
+
+        return request;
     }
 }

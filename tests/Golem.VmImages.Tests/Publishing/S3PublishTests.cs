@@ -78,6 +78,22 @@ public sealed class S3PublishTests
     }
 
     [Test]
+    public async Task Publish_SameImageAgain_SendsNoBodyAndDownloadsNothing()
+    {
+        await using var s3 = await MotoBucket.StartAsync();
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 9 << 20, seed: 24);
+        await s3.PublishAsync(image);
+        var before = s3.Moto.Requests.Count;
+
+        var again = await s3.PublishAsync(image);
+
+        var requests = s3.Moto.Requests.Skip(before).ToArray();
+        Assert.That(again.Outcome, Is.EqualTo(PublishOutcome.AlreadyPublished));
+        Assert.That(requests, Has.None.StartsWith("PUT").And.None.StartsWith("POST"), string.Join('\n', requests));
+        Assert.That(requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal)), Is.LessThanOrEqualTo(1), "at most the public check's range request");
+    }
+
+    [Test]
     public async Task Stage_SourceFailsMidway_AbortsTheMultipartUpload()
     {
         await using var s3 = await MotoBucket.StartAsync();
@@ -227,7 +243,7 @@ public sealed class S3PublishTests
                 PublishCommand.Create(), "publish", image, "--to", $"s3://{Bucket}", "--endpoint", "http://127.0.0.1:9/", "--path-style");
 
             Assert.That(code, Is.EqualTo(5), error);
-            Assert.That(error, Does.StartWith("gvmi publish: Could not "));
+            Assert.That(error, Does.StartWith("gvmi publish: ").And.Contain("could not be reached"));
             Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
             Assert.That(output + error, Does.Not.Contain(MotoServer.SecretKey));
         }
