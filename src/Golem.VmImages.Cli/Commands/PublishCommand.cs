@@ -19,10 +19,11 @@ internal static class PublishCommand
         var file = new Argument<FileInfo>("FILE") { Description = "The .gvmi image to publish." };
         var to = new Option<string>("--to")
         {
-            Description = "Where to publish: a directory, an http(s) WebDAV URL (PUT and MOVE; basic auth from GVMI_PUBLISH_USER/GVMI_PUBLISH_PASSWORD or ~/.netrc), or s3://BUCKET[/PREFIX].",
+            Description = "Where to publish: a directory, an http(s) URL that takes PUT (WebDAV MOVE used where allowed; basic auth from GVMI_PUBLISH_USER/GVMI_PUBLISH_PASSWORD or ~/.netrc), or s3://BUCKET[/PREFIX].",
             Required = true,
         };
         var key = new Option<string?>("--key") { Description = "The name to publish under, relative to the target (default: the content address <sha3-224>.gvmi)." };
+        var imageHash = new Option<string?>("--image-hash") { Description = "The image's SHA3-224 (56 hex digits) when already known: the target is checked without hashing the file first; an upload still checks the bytes against it." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a different object already at the key." };
         var publicBaseUrl = new Option<string?>("--public-base-url") { Description = "The URL the target is served at publicly, when it differs from the upload address (R2, CDNs, a directory behind a web server)." };
         var verify = new Option<bool>("--verify") { Description = "Download the image again from its public URL and check its hash." };
@@ -32,7 +33,7 @@ internal static class PublishCommand
         var s3 = S3Options.Create();
         var command = new Command("publish", "Upload a .gvmi image where you choose (directory, WebDAV, S3), check that providers can download it, and print its task package and C#/Python/JavaScript snippets.")
         {
-            file, to, key, overwrite, publicBaseUrl, verify, noValidate, noCheck, json,
+            file, to, key, imageHash, overwrite, publicBaseUrl, verify, noValidate, noCheck, json,
         };
         s3.AddTo(command);
         var progress = new ProgressOptions();
@@ -50,8 +51,23 @@ internal static class PublishCommand
                 return ExitCodes.Usage;
             }
 
+            ImageHash? knownHash = null;
+            if (parseResult.GetValue(imageHash) is { } hashText)
+            {
+                try
+                {
+                    knownHash = ImageHash.Parse(hashText);
+                }
+                catch (FormatException ex)
+                {
+                    await stderr.WriteLineAsync("gvmi publish: --image-hash: " + ex.Message).ConfigureAwait(false);
+                    return ExitCodes.Usage;
+                }
+            }
+
             var options = new ImagePublishOptions
             {
+                ImageHash = knownHash,
                 Key = parseResult.GetValue(key),
                 Overwrite = parseResult.GetValue(overwrite),
                 Verify = parseResult.GetValue(verify),

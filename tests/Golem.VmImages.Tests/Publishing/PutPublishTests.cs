@@ -205,6 +205,26 @@ public sealed class PutPublishTests
         Assert.That(PublishServerConfigs.Requests(nginx).Skip(logged).Select(r => r.Split(' ')[0]), Is.EqualTo(new[] { "HEAD", "HEAD", "GET" }));
     }
 
+    [Test]
+    public async Task Cli_ImageHashGiven_RepublishSendsNothing_AndAMalformedHashIsAUsageError()
+    {
+        await using var nginx = await PublishServerConfigs.StartNginxAsync(_root, PublishServerConfigs.NginxPutOnly());
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 2 << 20, seed: 52);
+        var hash = (await ImageHasher.HashFileAsync(image)).ToString();
+        var to = nginx.Url("images/").AbsoluteUri;
+        Assert.That((await CliRunner.RunAsync(PublishCommand.Create(), "publish", image, "--to", to, "--image-hash", hash)).ExitCode, Is.EqualTo(0));
+        var logged = PublishServerConfigs.Requests(nginx).Length;
+
+        var again = await CliRunner.RunAsync(PublishCommand.Create(), "publish", image, "--to", to, "--image-hash", hash, "--no-check");
+        var malformed = await CliRunner.RunAsync(PublishCommand.Create(), "publish", image, "--to", to, "--image-hash", hash[..54]);
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.Error);
+        Assert.That(again.Output, Does.Contain("already published"));
+        Assert.That(PublishServerConfigs.Requests(nginx).Skip(logged).Select(r => r.Split(' ')[0]), Is.EqualTo(new[] { "HEAD" }));
+        Assert.That(malformed.ExitCode, Is.EqualTo(2));
+        Assert.That(malformed.Error, Does.StartWith("gvmi publish: --image-hash: ").And.Contain("54"));
+    }
+
     [TestCase(false)]
     [TestCase(true)]
     public async Task Publish_GivenHashThatTheFileNoLongerHas_LeavesNothingOnTheServer(bool putOnly)
