@@ -2,8 +2,12 @@
 # Publish benchmark: a generated image sent to a local nginx (dav module, PUT + MOVE) on 127.0.0.1, in the same run
 #   (1) curl -T FILE URL (upload only, no hash: the baseline),
 #   (2) gvmi hash FILE (SHA3-224 only, no upload: the floor set by hashing),
-#   (3) gvmi publish FILE --to URL --no-check (upload to a staging name, SHA3-224 while sending, MOVE),
+#   (3) gvmi publish FILE --to URL --no-check (SHA3-224 first, HEAD of the key, then upload to a staging name,
+#       hashed again while sending, MOVE),
 #   (4) gvmi publish to moto_server's S3 API (multipart, 8 MiB parts, 4 in parallel) when moto_server is on PATH,
+# then, after the last round, (5) a first publish with the hash given (--image-hash, as a remembered hash is: no hash
+# pass before the upload), and the same image published again unchanged, (6) with its hash given and (7) hashed
+# first: a HEAD finds it, and the nginx access log counts the PUTs (none expected);
 # each with wall time, CPU time (user + system) of the command and of the server (the nginx worker, moto_server)
 # and peak RSS from /usr/bin/time -v; (1) to (3) alternate for ROUNDS rounds. Then the peak RSS of (3) and, with
 # moto_server, of (4) for a RSS_MIB image (default 4096; S3_RSS_MIB to change the S3 one, 0 to skip it). moto takes
@@ -48,7 +52,7 @@ chmod 777 "$work/www" "$work/tmp"
 chmod 755 "$work"
 echo "generating ${size_mib} MiB image..." >&2
 make_image "$work/in/image.gvmi" "$size_mib"
-port="$(start_nginx dav on 64 "$work/www" 'location / { dav_methods PUT DELETE MOVE; create_full_put_path on; dav_access user:rw group:r all:r; }')"
+port="$(start_nginx dav on 64 "$work/www" 'location / { dav_methods PUT DELETE MOVE; create_full_put_path on; dav_access user:rw group:r all:r; } access_log '"$work"'/access.log;')"
 nginx_pid="$(cat "$work/nginx-dav.pid")"
 base="http://127.0.0.1:$port"
 sleep 0.5
@@ -80,6 +84,21 @@ for round in $(seq 1 "$rounds"); do
       printf "- Round %s: wall publish / curl -T = %.2fx; hash alone / curl -T = %.2fx; CPU publish = %.2f s (hash alone %.2f s, curl %.2f s), nginx %.2f s during the publish (%.2f s during curl); publish + nginx CPU over %d cores = %.2f s; the wall-time floor on this machine, the larger of that and the hash alone, = %.2f s = %.2fx curl -T", r, pw / cw, hw / cw, pc, hc, cc, pn, cn, nproc, cpu, floor, floor / cw
     }' "$work/curl$round" "$work/hash$round" "$work/publish$round")")
 done
+
+# Re-publishing the unchanged image: no body may be sent (no PUT in nginx's log), with the hash given and computed.
+image_hash="$(dotnet "$gvmi" hash "$work/in/image.gvmi" | cut -d' ' -f1)"
+republish_note() { # key, what
+  local puts
+  puts="$(tail -n +"$(( $(cat "$work/$1.lines") + 1 ))" "$work/access.log" | grep -c '"PUT ' || true)"
+  ratios+=("- $2: $(cut -d' ' -f1 "$work/$1") s wall, $puts PUT requests (no body sent) in nginx's access log")
+}
+measure given "gvmi publish to nginx, --image-hash given, ${size_mib} MiB" "$nginx_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/given/" --no-check --image-hash "$image_hash"
+wc -l < "$work/access.log" > "$work/republish.lines"
+measure republish "gvmi publish again, unchanged, --image-hash given, ${size_mib} MiB" "$nginx_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$rounds/" --no-check --image-hash "$image_hash"
+republish_note republish "Re-publish of the unchanged ${size_mib} MiB image, hash given"
+wc -l < "$work/access.log" > "$work/rehash.lines"
+measure rehash "gvmi publish again, unchanged, hashed first, ${size_mib} MiB" "$nginx_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$rounds/" --no-check
+republish_note rehash "Re-publish of the unchanged ${size_mib} MiB image, hashed first"
 
 if command -v moto_server >/dev/null 2>&1; then
   moto_port="$(free_port)"
