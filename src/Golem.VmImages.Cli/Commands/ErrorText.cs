@@ -22,6 +22,9 @@ internal static class ErrorText
     public static string OutputExists(string option, string path) =>
         string.Format(CultureInfo.InvariantCulture, "{0} '{1}' already exists; remove it first or name another file.", option, path);
 
+    public static string OutputExistsUnlessForced(string option, string path, string force) =>
+        string.Format(CultureInfo.InvariantCulture, "{0} '{1}' already exists; remove it, name another file or pass {2} to replace it.", option, path, force);
+
     public static string OutputIsDirectory(string option, string path) =>
         string.Format(CultureInfo.InvariantCulture, "{0} '{1}' is a directory; expected a file path.", option, path);
 

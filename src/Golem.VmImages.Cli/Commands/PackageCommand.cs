@@ -28,7 +28,7 @@ internal static class PackageCommand
             DefaultValueFactory = _ => ImageRuntimes.Vm,
             HelpName = "vm|vm-nvidia",
         };
-        runtime.CompletionSources.Add(ImageRuntimes.Vm, ImageRuntimes.VmNvidia);
+        runtime.AcceptOnlyFromAmong(ImageRuntimes.Vm, ImageRuntimes.VmNvidia);
         var noValidate = new Option<bool>("--no-validate") { Description = "Package the file even when its .gvmi metadata trailer is missing or corrupt (with a warning)." };
         var progress = new ProgressOptions();
         var capability = new Option<string[]>("--capability")
