@@ -51,15 +51,15 @@ internal static class ExitCodes
     [
         (Success, "success"),
         (Failure, "an input could not be read or did not verify"),
-        (Usage, "usage: unknown option, bad value, conflicting options, output file exists"),
+        (Usage, "usage: unknown command or option, bad value, conflicting options, output file exists"),
         (Mismatch, "the bytes did not match the expected hash"),
-        (NotFound, "not found (404/410, missing file, unknown image)"),
-        (Network, "network or disk failure, after retries"),
+        (NotFound, "not found (404/410, missing input file, unknown image)"),
+        (Network, "network or disk failure (disk full, destination not writable), after retries"),
         (TooLarge, "larger than --max-size"),
         (Unauthorized, "the registry refused the credentials or the tag (401/403)"),
         (Conflict, "publish: a different object is already at the key (without --overwrite)"),
         (NotPublic, "publish: stored, but the public URL does not serve it as providers need"),
-        (Canceled, "interrupted (Ctrl-C)"),
+        (Canceled, "interrupted (Ctrl-C), also when it stopped a child tool"),
     ];
 
     /// <summary>

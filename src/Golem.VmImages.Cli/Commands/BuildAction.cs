@@ -12,13 +12,21 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
     {
         var output = parseResult.GetRequiredValue(command.Output);
         var options = command.ReadOptions(parseResult);
+        var source = parseResult.GetRequiredValue(command.Source);
         OutputFile.RefuseExisting("--output", output.ToString(), options.Overwrite);
+        if (!Path.Exists(source))
+        {
+            throw new FileNotFoundException(null, source);
+        }
+
+        OutputFile.RequireWritableDirectory(output.ToString());
+
         GvmiBuildResult result;
         var display = new BuildProgressDisplay(Error(parseResult), "building " + output.Name, command.Progress.Read(parseResult), cancellationToken);
         await using (display.ConfigureAwait(false))
         {
             options.Progress = display;
-            result = await BuildAsync(parseResult.GetRequiredValue(command.Source), output, options, cancellationToken).ConfigureAwait(false);
+            result = await BuildAsync(source, output, options, cancellationToken).ConfigureAwait(false);
         }
 
         var text = Output(parseResult);
@@ -38,7 +46,7 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
         {
             throw disk;
         }
-        catch (ImageBuildException) when (!cancellationToken.IsCancellationRequested)
+        catch (ImageBuildException)
         {
             // Ctrl-C in a terminal signals the whole process group: the squashfs tool may die of it a moment before
             // gvmi hears of it. Then "interrupted" is the one line, not the tool's exit code.

@@ -18,4 +18,21 @@ internal static class OutputFile
             throw new UsageException(force is null ? ErrorText.OutputExists(option, path) : ErrorText.OutputExistsUnlessForced(option, path, force));
         }
     }
+
+    /// <summary>
+    /// Throws a <see cref="DiskException"/> naming <paramref name="path"/> (as the user typed it) when its directory
+    /// cannot be written, before any work: a tool that cannot create its output says only "I/O error".
+    /// </summary>
+    public static void RequireWritableDirectory(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        try
+        {
+            using var probe = new FileStream(Path.Combine(directory, $".gvmi-probe-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && DiskException.For(path, ex) is { } disk)
+        {
+            throw disk;
+        }
+    }
 }

@@ -65,8 +65,9 @@ internal static class CliInvocation
         {
             exitCode = await invocation.ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        catch (Exception) when (interrupt.IsCancellationRequested)
         {
+            // Whatever failed after Ctrl-C (a child tool that got the same signal, a canceled wait) was interrupted.
             exitCode = ExitCodes.Failure;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

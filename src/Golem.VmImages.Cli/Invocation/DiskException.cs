@@ -9,6 +9,9 @@ internal sealed class DiskException(string message, Exception innerException) : 
     /// <summary>errno ENOSPC on Linux and macOS: .NET reports it as the <see cref="Exception.HResult"/> of an <see cref="IOException"/>.</summary>
     private const int NoSpaceErrno = 28;
 
+    /// <summary>errno EROFS: a read-only file system.</summary>
+    private const int ReadOnlyErrno = 30;
+
     /// <summary>ERROR_HANDLE_DISK_FULL and ERROR_DISK_FULL on Windows.</summary>
     private const int HandleDiskFull = unchecked((int)0x80070027), DiskFull = unchecked((int)0x80070070);
 
@@ -32,7 +35,7 @@ internal sealed class DiskException(string message, Exception innerException) : 
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (current is UnauthorizedAccessException)
+            if (current is UnauthorizedAccessException or IOException { HResult: ReadOnlyErrno })
             {
                 return true;
             }

@@ -62,6 +62,8 @@ internal static partial class ErrorMessages
 
     public static string BuildToolMissing(string tool, string package) => Format("The squashfs tool '{0}' was not found on PATH; install it with 'apt-get install {1}' (Debian, Ubuntu) or choose the other tool.", tool, package);
 
+    public static string BuildVolumeFull(string directory) => Format("No space left on the volume of '{0}'.", directory);
+
     public static string BuildToolFailed(string tool, int exitCode, string stderr) => Format("{0} failed with exit code {1}: {2}", tool, exitCode, stderr);
 
     public static string BuildToolOutput(string tool, string detail) => Format("{0} wrote an image that is not a valid squashfs image: {1}.", tool, detail);

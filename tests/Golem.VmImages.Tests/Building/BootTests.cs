@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using Golem.VmImages.Building;
 using Golem.VmImages.Gvmi;
-using Golem.VmImages.Tests.Repository;
 
 namespace Golem.VmImages.Tests.Building;
 
@@ -71,11 +70,12 @@ public sealed class BootTests : BuildTestBase
 
     private async Task<string> BootAsync(string image, GvmiMetadata metadata)
     {
-        var kernel = Path.Combine(ReadmeSnippetTests.RepositoryRoot(), "artifacts", "boot-kernel");
-        if (!File.Exists(Path.Combine(kernel, "vmlinuz")))
+        if (!(Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(d => File.Exists(Path.Combine(d, "qemu-system-x86_64"))))
         {
-            Assert.Fail("The boot test's kernel is missing from artifacts/boot-kernel; .ci/run fetches it (linux-image-cloud-amd64, unpacked, not installed).");
+            Assert.Ignore("qemu-system-x86_64 is not installed, so no image can be booted here; .ci/run installs Debian's qemu-system-x86.");
         }
+
+        var kernel = await BootKernel.ObtainAsync();
 
         var initramfs = new NewcArchive().Directory("bin").File("bin/busybox", await File.ReadAllBytesAsync(ExternalTool.Require("busybox"))).Directory("modules");
         foreach (var module in Modules)
