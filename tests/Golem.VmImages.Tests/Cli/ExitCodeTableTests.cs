@@ -104,6 +104,20 @@ public class ExitCodeTableTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task RefusedConnection_RetriesAreOneLineEach_AndTheFinalErrorIsPrintedOnce()
+    {
+        var (exitCode, _, error) = await RunAsync("fetch", "--cache", "cache", "--attempts", "3", Hash(SamplePath) + ":http://127.0.0.1:1/hello.gvmi");
+
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Network), error);
+        Assert.That(lines, Has.Length.EqualTo(3), error);
+        Assert.That(lines[0], Does.StartWith("gvmi fetch: Attempt 2 of 3 in ").And.Contain("refused"));
+        Assert.That(lines[1], Does.StartWith("gvmi fetch: Attempt 3 of 3 in ").And.EndWith(": the same failure"));
+        Assert.That(lines[2], Does.StartWith("gvmi fetch: ").And.Contain("refused"));
+    }
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task FullVolume_BuildPublishAndFetch_ExitFiveNamingTheUsersPathAndLeaveNothing()
     {
