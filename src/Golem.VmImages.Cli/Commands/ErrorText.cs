@@ -22,6 +22,15 @@ internal static class ErrorText
     public static string OutputExists(string option, string path) =>
         string.Format(CultureInfo.InvariantCulture, "{0} '{1}' already exists; remove it first or name another file.", option, path);
 
+    public static string OutputExistsUnlessForced(string option, string path, string force) =>
+        string.Format(CultureInfo.InvariantCulture, "{0} '{1}' already exists; remove it, name another file or pass {2} to replace it.", option, path, force);
+
+    public static string NotHttpUrl(string option, string url) =>
+        string.Format(CultureInfo.InvariantCulture, "{0} '{1}' is not an http or https URL; providers download images over HTTP.", option, url);
+
+    public static string TargetIsAFile(string to) =>
+        string.Format(CultureInfo.InvariantCulture, "--to '{0}' is a file; expected a directory, an http(s) URL or s3://BUCKET.", to);
+
     public static string OutputIsDirectory(string option, string path) =>
         string.Format(CultureInfo.InvariantCulture, "{0} '{1}' is a directory; expected a file path.", option, path);
 

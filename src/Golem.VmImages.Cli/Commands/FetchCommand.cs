@@ -1,138 +1,86 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
-using Golem.VmImages.Cli.Fetching;
 using Golem.VmImages.Cli.Invocation;
 using Golem.VmImages.Fetching;
 
 namespace Golem.VmImages.Cli.Commands;
 
-/// <summary><c>gvmi fetch (TASK_PACKAGE | --hash H URL...) [--cache DIR | -o FILE] [--verify] [--json]</c>: a verified, resumable download.</summary>
-internal static class FetchCommand
+/// <summary><c>gvmi fetch (TASK_PACKAGE | --hash H URL...) [--cache DIR | -o FILE] [--verify] [--json]</c>: a verified, resumable download; <see cref="FetchAction"/> runs it.</summary>
+internal sealed class FetchCommand : Command
 {
-    public static Command Create()
+    public FetchCommand()
+        : base("fetch", "Download an image, verify it against its digest in one pass, and store it under its content address (resumes and retries).")
     {
-        var sources = new Argument<string[]>("source")
+        Arguments.Add(Sources);
+        foreach (var option in (Option[])[Hash, Cache, Output, Json, Attempts, MaxSize, Verify])
         {
-            Description = "A task-package string `hash:sha3:<hex>:<url>`, or with --hash one or more mirror URLs (http, https or file) tried in order.",
-            Arity = ArgumentArity.OneOrMore,
-        };
-        var hash = new Option<string?>("--hash") { Description = "The expected SHA3 digest in hex (56 characters for SHA3-224)." };
-        var cache = new Option<string?>("--cache") { Description = "The cache directory (default: the user's golem-vmimages cache)." };
-        var output = new Option<string?>("--output", "-o") { Description = "Write the verified image to FILE instead of the cache." };
-        var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
-        var attempts = new Option<int>("--attempts") { Description = "Attempts per URL.", DefaultValueFactory = _ => ImageFetcherOptions.DefaultMaxAttempts }.Positive();
-        var maxSize = NumberOptions.Size("--max-size", "The largest image accepted (10G, 512MiB, 1.5GB or bytes; default 64 GiB); a longer body fails with exit code 6.");
-        var verify = new Option<bool>("--verify") { Description = "Re-hash a cached image before returning it (a hit is otherwise checked by size only); a file that no longer matches is evicted and fetched again." };
-        var progress = new ProgressOptions("Print no progress line and no notes about retries and resumes (errors are still printed).");
-        var command = new Command("fetch", "Download an image, verify it against its digest in one pass, and store it under its content address (resumes and retries).");
-        command.Arguments.Add(sources);
-        command.Options.Add(hash);
-        command.Options.Add(cache);
-        command.Options.Add(output);
-        command.Options.Add(json);
-        command.Options.Add(attempts);
-        command.Options.Add(maxSize);
-        command.Options.Add(verify);
-        progress.AddTo(command);
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            var stdout = parseResult.InvocationConfiguration.Output;
-            var stderr = parseResult.InvocationConfiguration.Error;
-            var values = parseResult.GetValue(sources) ?? [];
-            var hashText = parseResult.GetValue(hash);
-            var outputPath = parseResult.GetValue(output);
-            var cacheDirectory = parseResult.GetValue(cache);
-            if (outputPath is not null && cacheDirectory is not null)
-            {
-                await stderr.WriteLineAsync("gvmi fetch: " + ErrorText.ExclusiveOptions("--cache", "--output")).ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+            Options.Add(option);
+        }
 
-            if (outputPath is not null && Directory.Exists(outputPath))
-            {
-                await stderr.WriteLineAsync("gvmi fetch: " + ErrorText.OutputIsDirectory("--output", outputPath)).ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-
-            if (outputPath is not null && Path.Exists(outputPath))
-            {
-                await stderr.WriteLineAsync("gvmi fetch: " + ErrorText.OutputExists("--output", outputPath)).ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-
-            if (!TryResolve(values, hashText, out var digest, out var urls, out var problem))
-            {
-                await stderr.WriteLineAsync("gvmi fetch: " + problem).ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-
-            // A file URL is fetched only when typed on the command line with --hash, never from a task package.
-            var options = new ImageFetcherOptions { MaxAttempts = parseResult.GetValue(attempts), RehashOnCacheHit = parseResult.GetValue(verify), AllowFileUrls = hashText is not null };
-            if (parseResult.GetValue(maxSize) is { } limit)
-            {
-                options.MaxImageSize = limit;
-            }
-
-            if (cacheDirectory is not null)
-            {
-                options.CacheDirectory = cacheDirectory;
-            }
-
-            var asJson = parseResult.GetValue(json);
-            var settings = progress.Read(parseResult);
-            var display = ProgressDisplay.Start(stderr, "resolving", -1, settings, cancellationToken);
-            await using (display.ConfigureAwait(false))
-            {
-                ImageFetcher fetcher;
-                try
-                {
-                    fetcher = new ImageFetcher(options, logger: settings.Mode == ProgressMode.Never ? null : new FetchNotes(display, stderr));
-                }
-                catch (ArgumentException ex)
-                {
-                    return await CliInvocation.UsageErrorAsync(parseResult, ErrorText.Describe(ex)).ConfigureAwait(false);
-                }
-
-                using var owned = fetcher;
-                try
-                {
-                    var image = await fetcher.FetchAsync(digest, urls, new ImageFetchRequest { DestinationPath = outputPath, Progress = new FetchProgress(display) }, cancellationToken).ConfigureAwait(false);
-                    await display.WriteLineAsync(stdout, asJson ? ToJson(image) : image.Path).ConfigureAwait(false);
-                    return ExitCodes.Success;
-                }
-                catch (OperationCanceledException)
-                {
-                    await display.WriteLineAsync(stderr, "gvmi fetch: cancelled; the partial download is kept for resuming.").ConfigureAwait(false);
-                    return ExitCodes.Canceled;
-                }
-                catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)
-                {
-                    await display.WriteLineAsync(stderr, "gvmi fetch: " + TerminalText.Escape(ex.Message)).ConfigureAwait(false);
-                    return ExitCodeOf(ex);
-                }
-                catch (ArgumentException ex)
-                {
-                    await display.WriteLineAsync(stderr, "gvmi fetch: " + TerminalText.Escape(ex.Message)).ConfigureAwait(false);
-                    return ExitCodes.Usage;
-                }
-            }
-        });
-        return command;
+        Progress.AddTo(this);
+        Action = new FetchAction(this);
     }
 
-    private static int ExitCodeOf(Exception ex) => ex switch
+    public Argument<string[]> Sources { get; } = new("source")
     {
-        ImageHashMismatchException => ExitCodes.Mismatch,
-        ImageTooLargeException => ExitCodes.TooLarge,
-        ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(f => f is ImageHashMismatchException) => ExitCodes.Mismatch,
-        ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(IsNotFound) => ExitCodes.NotFound,
-        ImageDownloadException single when IsNotFound(single) => ExitCodes.NotFound,
-        _ => ExitCodes.Network,
+        Description = "A task-package string `hash:sha3:<hex>:<url>`, or with --hash one or more mirror URLs (http, https or file) tried in order.",
+        Arity = ArgumentArity.OneOrMore,
     };
 
-    private static bool IsNotFound(Exception ex) =>
-        ex is ImageDownloadException { StatusCode: HttpStatusCode.NotFound or HttpStatusCode.Gone } or ImageDownloadException { InnerException: FileNotFoundException or DirectoryNotFoundException };
+    public Option<string?> Hash { get; } = new("--hash") { Description = "The expected SHA3 digest in hex (56 characters for SHA3-224)." };
+
+    public Option<string?> Cache { get; } = new("--cache") { Description = "The cache directory (default: the user's golem-vmimages cache)." };
+
+    public Option<string?> Output { get; } = new("--output", "-o") { Description = "Write the verified image to FILE instead of the cache." };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON." };
+
+    public Option<int> Attempts { get; } = new Option<int>("--attempts") { Description = "Attempts per URL.", DefaultValueFactory = _ => ImageFetcherOptions.DefaultMaxAttempts }.Positive();
+
+    public Option<long?> MaxSize { get; } = NumberOptions.Size("--max-size", "The largest image accepted (10G, 512MiB, 1.5GB or bytes; default 64 GiB); a longer body fails with exit code 6.");
+
+    public Option<bool> Verify { get; } = new("--verify") { Description = "Re-hash a cached image before returning it (a hit is otherwise checked by size only); a file that no longer matches is evicted and fetched again." };
+
+    public ProgressOptions Progress { get; } = new("Print no progress line and no notes about retries and resumes (errors are still printed).");
+
+    public static Command Create() => new FetchCommand();
+
+    /// <summary>The digest and URLs the command line names, or a <see cref="UsageException"/>.</summary>
+    public (Sha3Digest Digest, Uri[] Urls) ReadSources(ParseResult parseResult)
+    {
+        var hashText = parseResult.GetValue(Hash);
+        return TryResolve(parseResult.GetValue(Sources) ?? [], hashText, out var digest, out var urls, out var problem) ? (digest, urls) : throw new UsageException(problem);
+    }
+
+    /// <summary>The fetcher options the command line asks for; the destination is checked first (exit code 2).</summary>
+    public ImageFetcherOptions ReadOptions(ParseResult parseResult)
+    {
+        var outputPath = parseResult.GetValue(Output);
+        var cacheDirectory = parseResult.GetValue(Cache);
+        if (outputPath is not null && cacheDirectory is not null)
+        {
+            throw new UsageException(ErrorText.ExclusiveOptions("--cache", "--output"));
+        }
+
+        if (outputPath is not null)
+        {
+            OutputFile.RefuseExisting("--output", outputPath, force: null);
+        }
+
+        // A file URL is fetched only when typed on the command line with --hash, never from a task package.
+        var options = new ImageFetcherOptions { MaxAttempts = parseResult.GetValue(Attempts), RehashOnCacheHit = parseResult.GetValue(Verify), AllowFileUrls = parseResult.GetValue(Hash) is not null };
+        if (parseResult.GetValue(MaxSize) is { } limit)
+        {
+            options.MaxImageSize = limit;
+        }
+
+        if (cacheDirectory is not null)
+        {
+            options.CacheDirectory = cacheDirectory;
+        }
+
+        return options;
+    }
 
     private static bool TryResolve(string[] values, string? hashText, out Sha3Digest digest, out Uri[] urls, out string problem)
     {
@@ -193,7 +141,7 @@ internal static class FetchCommand
         return true;
     }
 
-    private static string ToJson(FetchedImage image) => CliJson.Write(writer =>
+    public static string ToJson(FetchedImage image) => CliJson.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteString("path", image.Path);

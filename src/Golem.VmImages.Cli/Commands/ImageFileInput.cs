@@ -1,3 +1,6 @@
+using Golem.VmImages.Cli.Invocation;
+using Golem.VmImages.Gvmi;
+
 namespace Golem.VmImages.Cli.Commands;
 
 /// <summary>
@@ -6,6 +9,9 @@ namespace Golem.VmImages.Cli.Commands;
 /// </summary>
 internal static class ImageFileInput
 {
+    /// <summary>The magic a squashfs filesystem, and so every .gvmi image, starts with.</summary>
+    private static ReadOnlySpan<byte> SquashfsMagic => "hsqs"u8;
+
     /// <summary>Why <paramref name="path"/> cannot be read as an image, or null when it can.</summary>
     public static string? Problem(string path)
     {
@@ -23,5 +29,51 @@ internal static class ImageFileInput
         {
             return ErrorText.Describe(ex);
         }
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="path"/> (as the user typed it) cannot be read as an image: a missing file is a
+    /// <see cref="FileNotFoundException"/> (exit code 4), anything else an <see cref="InputException"/> (exit code 1).
+    /// </summary>
+    public static void Require(string path)
+    {
+        if (!Path.Exists(path))
+        {
+            throw new FileNotFoundException(null, path);
+        }
+
+        if (Problem(path) is { } problem)
+        {
+            throw new InputException($"{path}: {problem}");
+        }
+    }
+
+    /// <summary>
+    /// Reads the metadata of the image at <paramref name="path"/> after <see cref="Require"/>; a file that is not a .gvmi
+    /// at all (no squashfs at its start, as a tar or a text file) is called that instead of explaining its last bytes.
+    /// </summary>
+    public static async Task<GvmiMetadata> ReadMetadataAsync(string path, CancellationToken cancellationToken)
+    {
+        Require(path);
+        try
+        {
+            return await GvmiFile.ReadMetadataAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GvmiFormatException ex) when (!StartsWithSquashfs(path))
+        {
+            throw new InputException(NotAnImage(path), ex);
+        }
+    }
+
+    /// <summary>The message for a file that is not a .gvmi image.</summary>
+    public static string NotAnImage(string path) =>
+        $"'{path}' is not a .gvmi image: it does not start with a squashfs filesystem (a .gvmi is a squashfs image followed by a JSON metadata trailer; build one with 'gvmi build' or 'gvmi wrap').";
+
+    /// <summary>Whether <paramref name="path"/> starts with the squashfs magic.</summary>
+    public static bool StartsWithSquashfs(string path)
+    {
+        Span<byte> start = stackalloc byte[4];
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        return stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) == start.Length && start.SequenceEqual(SquashfsMagic);
     }
 }

@@ -2,46 +2,39 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Golem.VmImages.Cli.Invocation;
 using Golem.VmImages.Gvmi;
 
 namespace Golem.VmImages.Cli.Commands;
 
-/// <summary><c>gvmi inspect FILE.gvmi [--json]</c>: the metadata trailer (container config, CRC, sizes) of a .gvmi image.</summary>
-internal static class InspectCommand
+/// <summary><c>gvmi inspect FILE.gvmi [--json]</c>: the metadata trailer (container config, CRC, sizes) of a .gvmi image; <see cref="InspectAction"/> runs it.</summary>
+internal sealed class InspectCommand : Command
 {
-    public static Command Create()
+    public InspectCommand()
+        : base("inspect", "Show the metadata of a .gvmi image (entrypoint, cmd, env, volumes, ...), its CRC check and sizes; a corrupt trailer is an error.")
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "The .gvmi image to inspect." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text." };
-        var command = new Command("inspect", "Show the metadata of a .gvmi image (entrypoint, cmd, env, volumes, ...), its CRC check and sizes; a corrupt trailer is an error.")
-        {
-            file, json,
-        };
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            var path = parseResult.GetRequiredValue(file).FullName;
-            if (ImageFileInput.Problem(path) is { } problem)
-            {
-                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"gvmi inspect: {TerminalText.Escape(path)}: {problem}").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
+        Arguments.Add(Image);
+        Options.Add(Json);
+        Action = new InspectAction(this);
+    }
 
-            GvmiMetadata metadata;
-            try
-            {
-                metadata = await GvmiFile.ReadMetadataAsync(path, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is GvmiFormatException or IOException or UnauthorizedAccessException)
-            {
-                await parseResult.InvocationConfiguration.Error.WriteLineAsync($"gvmi inspect: {TerminalText.Escape(ErrorText.Describe(ex))}").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
+    public Argument<FileInfo> Image { get; } = new("FILE") { Description = "The .gvmi image to inspect." };
 
-            var text = parseResult.GetValue(json) ? FormatJson(path, metadata) : FormatText(path, metadata);
-            await parseResult.InvocationConfiguration.Output.WriteAsync(text).ConfigureAwait(false);
+    public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON document instead of text." };
+
+    public static Command Create() => new InspectCommand();
+
+    /// <summary>Runs <c>gvmi inspect</c>.</summary>
+    private sealed class InspectAction(InspectCommand command) : GvmiAction
+    {
+        protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+        {
+            var file = parseResult.GetRequiredValue(command.Image);
+            var metadata = await ImageFileInput.ReadMetadataAsync(file.ToString(), cancellationToken).ConfigureAwait(false);
+            var text = parseResult.GetValue(command.Json) ? FormatJson(file.FullName, metadata) : FormatText(file.FullName, metadata);
+            await Output(parseResult).WriteAsync(text).ConfigureAwait(false);
             return ExitCodes.Success;
-        });
-        return command;
+        }
     }
 
     private static string FormatText(string path, GvmiMetadata metadata)

@@ -3,111 +3,117 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Golem.VmImages.Cli.Invocation;
+using Golem.VmImages.Cli.Snippets;
 using Golem.VmImages.Gvmi;
-using Golem.VmImages.Packages;
 
 namespace Golem.VmImages.Cli.Commands;
 
 /// <summary>
 /// <c>gvmi package FILE --url URL [...]</c>: the publisher flow. Hashes the image and prints the hash, the task
-/// package, the demand and ready-to-paste C# and Python snippets.
+/// package, the demand and ready-to-paste C#, Python and JavaScript snippets; <see cref="PackageAction"/> runs it.
 /// </summary>
-internal static class PackageCommand
+internal sealed class PackageCommand : Command
 {
-    public static Command Create()
+    public PackageCommand()
+        : base("package", "Hash a .gvmi image and print its task package, demand (properties and constraints) and C#/Python/JavaScript snippets.")
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "The .gvmi image to publish." };
-        var url = new Option<string>("--url") { Description = "The absolute http or https URL the image will be served from.", Required = true };
-        var minMem = new Option<double>("--min-mem-gib") { Description = "Minimum memory in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinMemGib }.Positive();
-        var minStorage = new Option<double>("--min-storage-gib") { Description = "Minimum storage in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinStorageGib }.Positive();
-        var minThreads = new Option<int>("--min-cpu-threads") { Description = "Minimum CPU threads.", DefaultValueFactory = _ => ImagePackage.DefaultMinCpuThreads }.Positive();
-        var minCores = new Option<int?>("--min-cpu-cores") { Description = "Minimum CPU cores (adds golem.inf.cpu.cores; left out by default, like the Python SDK)." }.PositiveIfGiven();
-        var runtime = new Option<string>("--runtime")
+        Runtime.AcceptOnlyFromAmong(ImageRuntimes.Vm, ImageRuntimes.VmNvidia);
+        Arguments.Add(Image);
+        foreach (var option in (Option[])[Url, MinMem, MinStorage, MinThreads, MinCores, Capability, Runtime, NoValidate, Json])
         {
-            Description = "The runtime providers must run the image on: vm (default) or vm-nvidia for GPU providers (golem.runtime.name).",
-            DefaultValueFactory = _ => ImageRuntimes.Vm,
-            HelpName = "vm|vm-nvidia",
-        };
-        runtime.CompletionSources.Add(ImageRuntimes.Vm, ImageRuntimes.VmNvidia);
-        var noValidate = new Option<bool>("--no-validate") { Description = "Package the file even when its .gvmi metadata trailer is missing or corrupt (with a warning)." };
-        var progress = new ProgressOptions();
-        var capability = new Option<string[]>("--capability")
-        {
-            Description = "A capability the provider must offer: vpn, inet, manifest-support, start-entrypoint, gpu or another name. Repeat for several.",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
-        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text." };
+            Options.Add(option);
+        }
 
-        var command = new Command("package", "Hash a .gvmi image and print its task package, demand (properties and constraints) and C#/Python snippets.")
-        {
-            file, url, minMem, minStorage, minThreads, minCores, capability, runtime, noValidate, json,
-        };
-        progress.AddTo(command);
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
-            var path = parseResult.GetRequiredValue(file).FullName;
-            if (!Uri.TryCreate(parseResult.GetRequiredValue(url), UriKind.Absolute, out var imageUrl))
-            {
-                return await CliInvocation.UsageErrorAsync(parseResult, ErrorText.NotAbsoluteUrl(parseResult.GetRequiredValue(url))).ConfigureAwait(false);
-            }
+        Progress.AddTo(this);
+        Action = new PackageAction(this);
+    }
 
-            if (ImageFileInput.Problem(path) is { } problem)
-            {
-                await error.WriteLineAsync($"gvmi package: {TerminalText.Escape(path)}: {problem}").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
+    public Argument<FileInfo> Image { get; } = new("FILE") { Description = "The .gvmi image to publish." };
 
+    public Option<string> Url { get; } = new("--url") { Description = "The absolute http or https URL the image will be served from.", Required = true };
+
+    public Option<double> MinMem { get; } = new Option<double>("--min-mem-gib") { Description = "Minimum memory in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinMemGib }.Positive();
+
+    public Option<double> MinStorage { get; } = new Option<double>("--min-storage-gib") { Description = "Minimum storage in GiB.", DefaultValueFactory = _ => ImagePackage.DefaultMinStorageGib }.Positive();
+
+    public Option<int> MinThreads { get; } = new Option<int>("--min-cpu-threads") { Description = "Minimum CPU threads.", DefaultValueFactory = _ => ImagePackage.DefaultMinCpuThreads }.Positive();
+
+    public Option<int?> MinCores { get; } = new Option<int?>("--min-cpu-cores") { Description = "Minimum CPU cores (adds golem.inf.cpu.cores; left out by default, like the Python SDK)." }.PositiveIfGiven();
+
+    public Option<string> Runtime { get; } = new("--runtime")
+    {
+        Description = "The runtime providers must run the image on: vm (default) or vm-nvidia for GPU providers (golem.runtime.name).",
+        DefaultValueFactory = _ => ImageRuntimes.Vm,
+        HelpName = "vm|vm-nvidia",
+    };
+
+    public Option<bool> NoValidate { get; } = new("--no-validate") { Description = "Package the file even when its .gvmi metadata trailer is missing or corrupt (with a warning)." };
+
+    public Option<string[]> Capability { get; } = new("--capability")
+    {
+        Description = "A capability the provider must offer: vpn, inet, manifest-support, start-entrypoint, gpu or another name. Repeat for several.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON document instead of text." };
+
+    public ProgressOptions Progress { get; } = new();
+
+    public static Command Create() => new PackageCommand();
+
+    /// <summary>The --url value, refused unless it is an absolute http or https URL (exit code 2).</summary>
+    public Uri ReadUrl(ParseResult parseResult)
+    {
+        var text = parseResult.GetRequiredValue(Url);
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
+        {
+            throw new UsageException(ErrorText.NotAbsoluteUrl(text));
+        }
+
+        return url.Scheme is "http" or "https" ? url : throw new UsageException(ErrorText.NotHttpUrl("--url", text));
+    }
+
+    /// <summary><paramref name="package"/> with the requirements the command line asks for.</summary>
+    public ImagePackage WithRequirements(ImagePackage package, ParseResult parseResult) => package with
+    {
+        MinMemGib = parseResult.GetValue(MinMem),
+        MinStorageGib = parseResult.GetValue(MinStorage),
+        MinCpuThreads = parseResult.GetValue(MinThreads),
+        MinCpuCores = parseResult.GetValue(MinCores),
+        Capabilities = parseResult.GetValue(Capability) ?? [],
+        Runtime = parseResult.GetRequiredValue(Runtime),
+    };
+
+    /// <summary>Runs <c>gvmi package</c>: checks the image, hashes it with progress, prints the package.</summary>
+    private sealed class PackageAction(PackageCommand command) : GvmiAction
+    {
+        protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+        {
+            var file = parseResult.GetRequiredValue(command.Image);
+            var url = command.ReadUrl(parseResult);
             try
             {
-                await GvmiFile.ReadMetadataAsync(path, cancellationToken).ConfigureAwait(false);
+                await ImageFileInput.ReadMetadataAsync(file.ToString(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is GvmiFormatException or InputException && parseResult.GetValue(command.NoValidate) && ImageFileInput.Problem(file.FullName) is null)
+            {
+                await Error(parseResult).WriteLineAsync($"gvmi package: warning: {TerminalText.Escape(ex.Message)} Packaging it anyway (--no-validate); providers will fail to start it.").ConfigureAwait(false);
             }
             catch (GvmiFormatException ex)
             {
-                if (!parseResult.GetValue(noValidate))
-                {
-                    await error.WriteLineAsync($"gvmi package: {TerminalText.Escape(ex.Message)} Refusing to package it; pass --no-validate to package it anyway.").ConfigureAwait(false);
-                    return ExitCodes.Failure;
-                }
-
-                await error.WriteLineAsync($"gvmi package: warning: {TerminalText.Escape(ex.Message)} Packaging it anyway (--no-validate); providers will fail to start it.").ConfigureAwait(false);
+                throw new InputException($"{ex.Message} Refusing to package it; pass --no-validate to package it anyway.", ex);
             }
 
             ImagePackage package;
-            try
+            var display = ProgressDisplay.Start(Error(parseResult), "hashing", file.Length, command.Progress.Read(parseResult), cancellationToken);
+            await using (display.ConfigureAwait(false))
             {
-                var display = ProgressDisplay.Start(error, "hashing", new FileInfo(path).Length, progress.Read(parseResult), cancellationToken);
-                await using (display.ConfigureAwait(false))
-                {
-                    package = await ImagePackage.FromFileAsync(path, imageUrl, display.ForFile(), cancellationToken).ConfigureAwait(false);
-                }
-
-                package = package with
-                {
-                    MinMemGib = parseResult.GetValue(minMem),
-                    MinStorageGib = parseResult.GetValue(minStorage),
-                    MinCpuThreads = parseResult.GetValue(minThreads),
-                    MinCpuCores = parseResult.GetValue(minCores),
-                    Capabilities = parseResult.GetValue(capability) ?? [],
-                    Runtime = parseResult.GetRequiredValue(runtime),
-                };
-            }
-            catch (ArgumentException ex)
-            {
-                return await CliInvocation.UsageErrorAsync(parseResult, ErrorText.Describe(ex)).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                await error.WriteLineAsync($"gvmi package: {TerminalText.Escape(path)}: {ErrorText.Describe(ex)}").ConfigureAwait(false);
-                return ExitCodes.Failure;
+                package = command.WithRequirements(await ImagePackage.FromFileAsync(file.FullName, url, display.ForFile(), cancellationToken).ConfigureAwait(false), parseResult);
             }
 
-            var text = parseResult.GetValue(json) ? FormatJson(package, path) : FormatText(package);
-            await output.WriteAsync(text).ConfigureAwait(false);
+            await Output(parseResult).WriteAsync(parseResult.GetValue(command.Json) ? FormatJson(package, file.FullName) : FormatText(package)).ConfigureAwait(false);
             return ExitCodes.Success;
-        });
-        return command;
+        }
     }
 
     private static string FormatText(ImagePackage package)
@@ -127,11 +133,7 @@ internal static class PackageCommand
         text.AppendLine("Demand constraints:");
         text.AppendLine(demand.Constraints);
         text.AppendLine();
-        text.AppendLine("C# (Golem.VmImages):");
-        text.Append(CSharpSnippet(package));
-        text.AppendLine();
-        text.AppendLine("Python (yapapi):");
-        text.Append(PythonSnippet(package));
+        text.Append(ImageSnippets.Labelled(package));
         return text.ToString();
     }
 
@@ -159,93 +161,10 @@ internal static class PackageCommand
                 packageJson.WriteTo(writer);
             }
 
-            writer.WriteString("csharp", CSharpSnippet(package));
-            writer.WriteString("python", PythonSnippet(package));
+            writer.WriteString("csharp", ImageSnippets.CSharp(package));
+            writer.WriteString("python", ImageSnippets.Python(package));
+            writer.WriteString("javascript", ImageSnippets.JavaScript(package));
             writer.WriteEndObject();
         }) + Environment.NewLine;
-    }
-
-    internal static string CSharpSnippet(ImagePackage package)
-    {
-        var lines = new List<string>();
-        if (package.MinMemGib != ImagePackage.DefaultMinMemGib)
-        {
-            lines.Add($"    MinMemGib = {package.MinMemGib.ToString("R", CultureInfo.InvariantCulture)},");
-        }
-
-        if (package.MinStorageGib != ImagePackage.DefaultMinStorageGib)
-        {
-            lines.Add($"    MinStorageGib = {package.MinStorageGib.ToString("R", CultureInfo.InvariantCulture)},");
-        }
-
-        if (package.MinCpuThreads != ImagePackage.DefaultMinCpuThreads)
-        {
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"    MinCpuThreads = {package.MinCpuThreads},"));
-        }
-
-        if (package.MinCpuCores is { } cores)
-        {
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"    MinCpuCores = {cores},"));
-        }
-
-        if (package.Capabilities.Count > 0)
-        {
-            lines.Add($"    Capabilities = [{string.Join(", ", package.Capabilities.Select(CliJson.Quote))}],");
-        }
-
-        if (package.Runtime != ImageRuntimes.Vm)
-        {
-            lines.Add($"    Runtime = {(package.Runtime == ImageRuntimes.VmNvidia ? "ImageRuntimes.VmNvidia" : CliJson.Quote(package.Runtime))},");
-        }
-
-        var text = new StringBuilder();
-        text.AppendLine("var package = new ImagePackage(");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    ImageHash.Parse(\"{package.ImageHash}\"),");
-        text.Append(CultureInfo.InvariantCulture, $"    new Uri({CliJson.Quote(package.ImageUrl.OriginalString)}))");
-        if (lines.Count == 0)
-        {
-            text.AppendLine(";");
-        }
-        else
-        {
-            text.AppendLine();
-            text.AppendLine("{");
-            foreach (var line in lines)
-            {
-                text.AppendLine(line);
-            }
-
-            text.AppendLine("};");
-        }
-
-        return text.ToString();
-    }
-
-    internal static string PythonSnippet(ImagePackage package)
-    {
-        var text = new StringBuilder();
-        text.AppendLine("package = await vm.repo(");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    image_hash=\"{package.ImageHash}\",");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    image_url={CliJson.Quote(package.ImageUrl.OriginalString)},");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    min_mem_gib={PythonFloat.Format(package.MinMemGib)},");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    min_storage_gib={PythonFloat.Format(package.MinStorageGib)},");
-        text.AppendLine(CultureInfo.InvariantCulture, $"    min_cpu_threads={package.MinCpuThreads},");
-        if (package.Capabilities.Count > 0)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"    capabilities=[{string.Join(", ", package.Capabilities.Select(CliJson.Quote))}],");
-        }
-
-        text.AppendLine(")");
-        if (package.MinCpuCores is not null)
-        {
-            text.AppendLine("# yapapi has no min_cpu_cores; the C# package adds (golem.inf.cpu.cores>=N) to the constraints.");
-        }
-
-        if (package.Runtime != ImageRuntimes.Vm)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"# vm.repo() always asks for the vm runtime; for {package.Runtime} use the demand's constraints above (golem.runtime.name={package.Runtime}).");
-        }
-
-        return text.ToString();
     }
 }

@@ -1,130 +1,153 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
 using System.Text;
+using Golem.VmImages.Cli.Invocation;
+using Golem.VmImages.Cli.Snippets;
 using Golem.VmImages.Fetching;
-using Golem.VmImages.Gvmi;
 using Golem.VmImages.Publishing;
 
 namespace Golem.VmImages.Cli.Commands;
 
 /// <summary>
 /// <c>gvmi publish FILE.gvmi --to TARGET</c>: uploads an image to storage the user controls (a directory, an HTTP
-/// PUT/WebDAV server, S3-compatible storage), checks it as a provider would download it, and prints what requestors paste.
+/// PUT/WebDAV server, S3-compatible storage), checks it as a provider would download it, and prints what requestors paste;
+/// <see cref="PublishAction"/> runs it.
 /// </summary>
-internal static class PublishCommand
+internal sealed class PublishCommand : Command
 {
-    public static Command Create()
+    public PublishCommand()
+        : base("publish", "Upload a .gvmi image where you choose (directory, WebDAV, S3), check that providers can download it, and print its task package and C#/Python/JavaScript snippets.")
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "The .gvmi image to publish." };
-        var to = new Option<string>("--to")
+        Arguments.Add(Image);
+        foreach (var option in (Option[])[To, Key, ImageHashOption, Overwrite, PublicBaseUrl, Verify, NoValidate, NoCheck, Json])
         {
-            Description = "Where to publish: a directory, an http(s) URL that takes PUT (WebDAV MOVE used where allowed; basic auth from GVMI_PUBLISH_USER/GVMI_PUBLISH_PASSWORD or ~/.netrc), or s3://BUCKET[/PREFIX].",
-            Required = true,
-        };
-        var key = new Option<string?>("--key") { Description = "The name to publish under, relative to the target (default: the content address <sha3-224>.gvmi)." };
-        var imageHash = new Option<string?>("--image-hash") { Description = "The image's SHA3-224 (56 hex digits) when already known: the target is checked without hashing the file first; an upload still checks the bytes against it." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a different object already at the key." };
-        var publicBaseUrl = new Option<string?>("--public-base-url") { Description = "The URL the target is served at publicly, when it differs from the upload address (R2, CDNs, a directory behind a web server)." };
-        var verify = new Option<bool>("--verify") { Description = "Download the image again from its public URL and check its hash." };
-        var noValidate = new Option<bool>("--no-validate") { Description = "Skip the check of the .gvmi trailer (length field, CRC, JSON)." };
-        var noCheck = new Option<bool>("--no-check") { Description = "Skip the anonymous check of the public URL (200, length, Accept-Ranges: bytes, the last bytes), e.g. when the server is not up yet." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text." };
-        var s3 = S3Options.Create();
-        var command = new Command("publish", "Upload a .gvmi image where you choose (directory, WebDAV, S3), check that providers can download it, and print its task package and C#/Python/JavaScript snippets.")
+            Options.Add(option);
+        }
+
+        S3.AddTo(this);
+        Progress.AddTo(this);
+        Action = new PublishAction(this);
+    }
+
+    public Argument<FileInfo> Image { get; } = new("FILE") { Description = "The .gvmi image to publish." };
+
+    public Option<string> To { get; } = new("--to")
+    {
+        Description = "Where to publish: a directory, an http(s) URL that takes PUT (WebDAV MOVE used where allowed; basic auth from GVMI_PUBLISH_USER/GVMI_PUBLISH_PASSWORD or ~/.netrc), or s3://BUCKET[/PREFIX].",
+        Required = true,
+    };
+
+    public Option<string?> Key { get; } = new("--key") { Description = "The name to publish under, relative to the target (default: the content address <sha3-224>.gvmi)." };
+
+    public Option<string?> ImageHashOption { get; } = new("--image-hash") { Description = "The image's SHA3-224 (56 hex digits) when already known: the target is checked without hashing the file first; an upload still checks the bytes against it." };
+
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace a different object already at the key." };
+
+    public Option<string?> PublicBaseUrl { get; } = new("--public-base-url") { Description = "The URL the target is served at publicly, when it differs from the upload address (R2, CDNs, a directory behind a web server)." };
+
+    public Option<bool> Verify { get; } = new("--verify") { Description = "Download the image again from its public URL and check its hash." };
+
+    public Option<bool> NoValidate { get; } = new("--no-validate") { Description = "Skip the check of the .gvmi trailer (length field, CRC, JSON)." };
+
+    public Option<bool> NoCheck { get; } = new("--no-check") { Description = "Skip the anonymous check of the public URL (200, length, Accept-Ranges: bytes, the last bytes), e.g. when the server is not up yet." };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON document instead of text." };
+
+    public S3Options S3 { get; } = S3Options.Create();
+
+    public ProgressOptions Progress { get; } = new();
+
+    public static Command Create() => new PublishCommand();
+
+    /// <summary>The publish options the command line asks for.</summary>
+    public ImagePublishOptions ReadOptions(ParseResult parseResult) => new()
+    {
+        ImageHash = ReadImageHash(parseResult),
+        Key = parseResult.GetValue(Key),
+        Overwrite = parseResult.GetValue(Overwrite),
+        Verify = parseResult.GetValue(Verify),
+        ValidateImage = !parseResult.GetValue(NoValidate),
+        CheckPublicUrl = !parseResult.GetValue(NoCheck),
+    };
+
+    private ImageHash? ReadImageHash(ParseResult parseResult)
+    {
+        if (parseResult.GetValue(ImageHashOption) is not { } text)
         {
-            file, to, key, imageHash, overwrite, publicBaseUrl, verify, noValidate, noCheck, json,
-        };
-        s3.AddTo(command);
-        var progress = new ProgressOptions();
-        progress.AddTo(command);
-        command.SetAction(async (parseResult, cancellationToken) =>
+            return null;
+        }
+
+        try
         {
-            var stdout = parseResult.InvocationConfiguration.Output;
-            var stderr = parseResult.InvocationConfiguration.Error;
-            var path = parseResult.GetRequiredValue(file).FullName;
-            Uri? publicBase = null;
-            if (parseResult.GetValue(publicBaseUrl) is { } baseText
-                && (!Uri.TryCreate(baseText, UriKind.Absolute, out publicBase) || publicBase.Scheme is not ("http" or "https")))
-            {
-                await stderr.WriteLineAsync("gvmi publish: --public-base-url: " + ErrorText.NotAbsoluteUrl(baseText)).ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+            return ImageHash.Parse(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException("--image-hash: " + ex.Message);
+        }
+    }
 
-            ImageHash? knownHash = null;
-            if (parseResult.GetValue(imageHash) is { } hashText)
-            {
-                try
-                {
-                    knownHash = ImageHash.Parse(hashText);
-                }
-                catch (FormatException ex)
-                {
-                    await stderr.WriteLineAsync("gvmi publish: --image-hash: " + ex.Message).ConfigureAwait(false);
-                    return ExitCodes.Usage;
-                }
-            }
+    /// <summary>The target --to names (with the S3 options for s3://), checked before any upload (exit code 2).</summary>
+    public IImagePublishTarget ReadTarget(ParseResult parseResult, HttpClient uploads, string? key)
+    {
+        Uri? publicBase = null;
+        if (parseResult.GetValue(PublicBaseUrl) is { } baseText
+            && (!Uri.TryCreate(baseText, UriKind.Absolute, out publicBase) || publicBase.Scheme is not ("http" or "https")))
+        {
+            throw new UsageException("--public-base-url: " + ErrorText.NotAbsoluteUrl(baseText));
+        }
 
-            var options = new ImagePublishOptions
-            {
-                ImageHash = knownHash,
-                Key = parseResult.GetValue(key),
-                Overwrite = parseResult.GetValue(overwrite),
-                Verify = parseResult.GetValue(verify),
-                ValidateImage = !parseResult.GetValue(noValidate),
-                CheckPublicUrl = !parseResult.GetValue(noCheck),
-            };
-            using var uploads = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(30) }) { Timeout = Timeout.InfiniteTimeSpan };
-            using var anonymous = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(30), Credentials = null }) { Timeout = TimeSpan.FromMinutes(2) };
-            IImagePublishTarget target;
-            try
-            {
-                target = CreateTarget(parseResult.GetRequiredValue(to), publicBase, uploads, parseResult, s3);
-                if (options.Key is not null)
-                {
-                    target.GetPublicUrl(options.Key);
-                }
-            }
-            catch (ArgumentException ex)
-            {
-                await stderr.WriteLineAsync("gvmi publish: " + FirstLine(ex.Message)).ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+        var target = CreateTarget(parseResult.GetRequiredValue(To), publicBase, uploads, parseResult, S3);
+        if (key is not null)
+        {
+            target.GetPublicUrl(key);
+        }
 
+        return target;
+    }
+
+    /// <summary>Runs <c>gvmi publish</c>: builds the target, publishes with progress, prints the result and snippets.</summary>
+    private sealed class PublishAction(PublishCommand command) : GvmiAction
+    {
+        protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+        {
+            var file = parseResult.GetRequiredValue(command.Image);
+            var options = command.ReadOptions(parseResult);
+            using var uploads = HttpClients.Create();
+            using var anonymous = HttpClients.Create(sendCredentials: false, timeout: TimeSpan.FromMinutes(2));
+            var target = command.ReadTarget(parseResult, uploads, options.Key);
             using var disposable = target as IDisposable;
+            ImageFileInput.Require(file.ToString());
             using var fetcher = options.Verify ? new ImageFetcher(new ImageFetcherOptions()) : null;
-            var publisher = new ImagePublisher(anonymous, fetcher);
-            var length = File.Exists(path) ? new FileInfo(path).Length : 0;
             PublishedImage published;
-            var display = ProgressDisplay.Start(stderr, "Publishing", length, progress.Read(parseResult), cancellationToken);
+            var display = ProgressDisplay.Start(Error(parseResult), "Publishing", file.Length, command.Progress.Read(parseResult), cancellationToken);
             await using (display.ConfigureAwait(false))
             {
                 options.Progress = display.ForFile();
-                try
-                {
-                    published = await publisher.PublishAsync(path, target, options, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    await stderr.WriteLineAsync("gvmi publish: cancelled; nothing was published and the partial upload was removed.").ConfigureAwait(false);
-                    return ExitCodes.Canceled;
-                }
-                catch (Exception ex) when (IsPublishFailure(ex))
-                {
-                    await stderr.WriteLineAsync("gvmi publish: " + FirstLine(ex.Message)).ConfigureAwait(false);
-                    return ExitCodeOf(ex);
-                }
+                published = await PublishAsync(new ImagePublisher(anonymous, fetcher), file.FullName, target, options, parseResult.GetRequiredValue(command.To), cancellationToken).ConfigureAwait(false);
             }
 
             if (published.PublicUrl.IsFile)
             {
-                await stderr.WriteLineAsync("gvmi publish: note: without --public-base-url the URL is a file: URL that only this machine can read; give the URL the directory is served at.").ConfigureAwait(false);
+                await Error(parseResult).WriteLineAsync("gvmi publish: note: without --public-base-url the URL is a file: URL that only this machine can read; give the URL the directory is served at.").ConfigureAwait(false);
             }
 
-            await stdout.WriteAsync(parseResult.GetValue(json) ? FormatJson(published, path) : FormatText(published)).ConfigureAwait(false);
+            await Output(parseResult).WriteAsync(parseResult.GetValue(command.Json) ? FormatJson(published, file.FullName) : FormatText(published)).ConfigureAwait(false);
             return ExitCodes.Success;
-        });
-        return command;
+        }
+
+        /// <summary>Publishes; a full or unwritable directory target is reported with the path the user gave.</summary>
+        private static async Task<PublishedImage> PublishAsync(ImagePublisher publisher, string path, IImagePublishTarget target, ImagePublishOptions options, string to, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await publisher.PublishAsync(path, target, options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (target is LocalDirectoryPublishTarget && ex is not OperationCanceledException && DiskException.For(to, ex) is { } disk)
+            {
+                throw disk;
+            }
+        }
     }
 
     private static IImagePublishTarget CreateTarget(string to, Uri? publicBase, HttpClient uploads, ParseResult parseResult, S3Options s3)
@@ -139,7 +162,7 @@ internal static class PublishCommand
         {
             if (!Uri.TryCreate(to, UriKind.Absolute, out var url))
             {
-                throw new ArgumentException(ErrorText.NotAbsoluteUrl(to));
+                throw new UsageException(ErrorText.NotAbsoluteUrl(to));
             }
 
             var credential = string.IsNullOrEmpty(url.UserInfo) ? HttpPublishTarget.FindCredential(url) : null;
@@ -147,31 +170,12 @@ internal static class PublishCommand
         }
 
         var directory = to.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(to, UriKind.Absolute, out var fileUrl) ? fileUrl.LocalPath : to;
+        if (File.Exists(directory))
+        {
+            throw new UsageException(ErrorText.TargetIsAFile(to));
+        }
+
         return new LocalDirectoryPublishTarget(directory, publicBase);
-    }
-
-    private static bool IsPublishFailure(Exception ex) =>
-        ex is ImagePublishException or GvmiFormatException or IOException or UnauthorizedAccessException or ArgumentException
-            || S3Options.IsStorageFailure(ex);
-
-    private static int ExitCodeOf(Exception ex) => ex switch
-    {
-        ImageKeyConflictException => ExitCodes.Conflict,
-        ImageNotPubliclyReadableException => ExitCodes.NotPublic,
-        ImagePublishException { InnerException: ImageHashMismatchException } => ExitCodes.Mismatch,
-        ImagePublishException { StatusCode: HttpStatusCode.NotFound } => ExitCodes.NotFound,
-        ImagePublishException { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden } => ExitCodes.Unauthorized,
-        ImagePublishException { StatusCode: null or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout } => ExitCodes.Network,
-        FileNotFoundException or DirectoryNotFoundException => ExitCodes.NotFound,
-        ArgumentException => ExitCodes.Usage,
-        _ when S3Options.IsStorageFailure(ex) => S3Options.ExitCodeOf(ex),
-        _ => ExitCodes.Failure,
-    };
-
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
     }
 
     private static string FormatText(PublishedImage published)
@@ -196,14 +200,7 @@ internal static class PublishCommand
         }
 
         text.AppendLine();
-        text.AppendLine("C# (Golem.VmImages):");
-        text.Append(PackageCommand.CSharpSnippet(package));
-        text.AppendLine();
-        text.AppendLine("Python (yapapi):");
-        text.Append(PackageCommand.PythonSnippet(package));
-        text.AppendLine();
-        text.AppendLine("JavaScript (golem-js, the order's demand workload):");
-        text.Append(JavaScriptSnippet(published));
+        text.Append(ImageSnippets.Labelled(package));
         return text.ToString();
     }
 
@@ -226,20 +223,10 @@ internal static class PublishCommand
                 _ => "uploaded",
             });
             writer.WriteBoolean("verified", published.Verified);
-            writer.WriteString("csharp", PackageCommand.CSharpSnippet(package));
-            writer.WriteString("python", PackageCommand.PythonSnippet(package));
-            writer.WriteString("javascript", JavaScriptSnippet(published));
+            writer.WriteString("csharp", ImageSnippets.CSharp(package));
+            writer.WriteString("python", ImageSnippets.Python(package));
+            writer.WriteString("javascript", ImageSnippets.JavaScript(package));
             writer.WriteEndObject();
         }) + Environment.NewLine;
-    }
-
-    private static string JavaScriptSnippet(PublishedImage published)
-    {
-        var text = new StringBuilder();
-        text.AppendLine("workload: {");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  imageUrl: {CliJson.Quote(published.PublicUrl.OriginalString)},");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  imageHash: \"{published.ImageHash}\",");
-        text.AppendLine("},");
-        return text.ToString();
     }
 }

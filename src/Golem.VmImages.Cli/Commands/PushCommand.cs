@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Golem.VmImages.Cli.Invocation;
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Gvmi;
 using Golem.VmImages.Registry;
@@ -46,7 +47,7 @@ internal static class PushCommand
             var tagValue = parseResult.GetValue(tag);
 
             // The access token travels in request bodies: never follow a redirect with it.
-            using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan };
+            using var client = HttpClients.Create(followRedirects: false);
             ImagePusher pusher;
             ImagePushOptions pushOptions;
             try
@@ -106,19 +107,11 @@ internal static class PushCommand
             {
                 await view.DisposeAsync().ConfigureAwait(false);
                 await error.WriteLineAsync("gvmi push: " + Describe(ex, path)).ConfigureAwait(false);
-                return ExitCodeOf(ex);
+                return ExitCodes.Of(ex);
             }
         });
         return command;
     }
-
-    private static int ExitCodeOf(Exception ex) => ex switch
-    {
-        ArgumentException => ExitCodes.Usage,
-        ImageRegistryAuthorizationException => ExitCodes.Unauthorized,
-        ImageRegistryException => ExitCodes.Network,
-        _ => ExitCodes.Failure,
-    };
 
     private static string Describe(Exception ex, string path) => ex switch
     {

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Golem.VmImages.Cli.Invocation;
-using Golem.VmImages.Http;
 using Golem.VmImages.Registry;
 
 namespace Golem.VmImages.Cli.Commands;
@@ -70,7 +69,7 @@ internal static class ResolveCommand
 
             try
             {
-                using var client = GolemUserAgent.Apply(new HttpClient());
+                using var client = HttpClients.Create(timeout: TimeSpan.FromSeconds(100));
                 var imageRegistry = HttpImageRegistry.Create(client, new ImageRegistryOptions { BaseAddress = baseAddress });
                 var resolved = await imageRegistry.ResolveAsync(query, cancellationToken).ConfigureAwait(false);
                 if (parseResult.GetValue(json))
@@ -92,12 +91,7 @@ internal static class ResolveCommand
             catch (ImageRegistryException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 await error.WriteLineAsync($"gvmi resolve: {TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
-                return ex switch
-                {
-                    ImageNotFoundException => ExitCodes.NotFound,
-                    ImageRegistryResponseException => ExitCodes.Failure,
-                    _ => ExitCodes.Network,
-                };
+                return ExitCodes.Of(ex);
             }
         });
         return command;

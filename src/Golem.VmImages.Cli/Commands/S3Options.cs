@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Net;
-using Amazon.Runtime;
 using Golem.VmImages.Publishing;
 using Golem.VmImages.Publishing.S3;
 
@@ -19,11 +17,6 @@ internal sealed class S3Options
     private readonly Option<int?> _parallel = new("--parallel") { Description = "S3: parts uploaded at once (1 to 64; default 4)." };
 
     public static S3Options Create() => new();
-
-    public static bool IsStorageFailure(Exception ex) => ex is AmazonServiceException or AmazonClientException;
-
-    public static int ExitCodeOf(Exception ex) =>
-        ex is AmazonServiceException { StatusCode: HttpStatusCode.NotFound } ? ExitCodes.NotFound : ExitCodes.Network;
 
     public void AddTo(Command command)
     {

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
-using Golem.VmImages.Cli.Commands;
 
 namespace Golem.VmImages.Cli.Invocation;
 
@@ -36,8 +35,7 @@ internal static class CliInvocation
         // Response files (@FILE) are off: `gvmi hash @notes` hashes the file '@notes', as sha3sum would.
         var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var commandName = NameOf(parseResult.CommandResult);
-        var problem = StrayOptions.Find(parseResult) ?? FirstError(parseResult);
-        if (problem is not null && parseResult.Action is not HelpAction)
+        if (parseResult.Action is not (HelpAction or ExitCodeHelpAction) && ParseErrorText.Describe(parseResult) is { } problem)
         {
             await stderr.WriteLineAsync($"{commandName}: {TerminalText.Escape(problem)}").ConfigureAwait(false);
             await stderr.WriteLineAsync($"Try '{commandName} --help' for more information.").ConfigureAwait(false);
@@ -67,14 +65,21 @@ internal static class CliInvocation
         {
             exitCode = await invocation.ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        catch (Exception) when (interrupt.IsCancellationRequested)
         {
+            // Whatever failed after Ctrl-C (a child tool that got the same signal, a canceled wait) was interrupted.
             exitCode = ExitCodes.Failure;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or NotSupportedException or FormatException or InvalidDataException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await stderr.WriteLineAsync($"{commandName}: {TerminalText.Escape(ErrorText.Describe(ex))}").ConfigureAwait(false);
-            return ExitCodes.Failure;
+            // The one place a failure becomes a line and an exit code: every command throws, none prints its own.
+            if (ExitCodes.Of(ex) == ExitCodes.Usage)
+            {
+                return await UsageErrorAsync(stderr, commandName, ErrorWriter.Sentence(ex)).ConfigureAwait(false);
+            }
+
+            await ErrorWriter.WriteAsync(stderr, commandName, ex).ConfigureAwait(false);
+            return ExitCodes.Of(ex);
         }
 
         if (interrupt.IsCancellationRequested && exitCode != ExitCodes.Canceled)
@@ -90,8 +95,11 @@ internal static class CliInvocation
     public static async Task<int> UsageErrorAsync(ParseResult parseResult, string message)
     {
         ArgumentNullException.ThrowIfNull(parseResult);
-        var commandName = NameOf(parseResult.CommandResult);
-        var error = parseResult.InvocationConfiguration.Error;
+        return await UsageErrorAsync(parseResult.InvocationConfiguration.Error, NameOf(parseResult.CommandResult), message).ConfigureAwait(false);
+    }
+
+    private static async Task<int> UsageErrorAsync(TextWriter error, string commandName, string message)
+    {
         await error.WriteLineAsync($"{commandName}: {TerminalText.Escape(message)}").ConfigureAwait(false);
         await error.WriteLineAsync($"Try '{commandName} --help' for more information.").ConfigureAwait(false);
         return ExitCodes.Usage;
@@ -127,10 +135,6 @@ internal static class CliInvocation
 
         return await Task.WhenAny(invocation, Task.Delay(InterruptGracePeriod, timeProvider, CancellationToken.None)).ConfigureAwait(false) == invocation;
     }
-
-    /// <summary>The parse error to show: an unrecognized word first (it is what the user mistyped), else the first.</summary>
-    private static string? FirstError(ParseResult parseResult) =>
-        parseResult.Errors.FirstOrDefault(e => e.SymbolResult is null)?.Message ?? (parseResult.Errors.Count > 0 ? parseResult.Errors[0].Message : null);
 
     private static void Prepare(RootCommand root)
     {

@@ -9,7 +9,7 @@ namespace Golem.VmImages.Cli.Invocation;
 /// </summary>
 internal static class StrayOptions
 {
-    /// <summary>The message for the first such word, or null when there is none.</summary>
+    /// <summary>The first such word, or null when there is none.</summary>
     public static string? Find(ParseResult parseResult)
     {
         var end = IndexOfDoubleDash(parseResult.Tokens);
@@ -19,7 +19,7 @@ internal static class StrayOptions
             {
                 if (token.Value.Length > 1 && token.Value[0] == '-' && PositionOf(parseResult.Tokens, token) < end)
                 {
-                    return $"unrecognized option '{token.Value}'";
+                    return token.Value;
                 }
             }
         }

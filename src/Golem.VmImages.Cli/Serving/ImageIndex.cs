@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Golem.VmImages.Cli.Snippets;
 
 namespace Golem.VmImages.Cli.Serving;
 
@@ -83,9 +84,9 @@ internal static class ImageIndex
                 writer.WriteString("hash", image.Hash.ToString());
                 writer.WriteString("taskPackage", TaskPackageOf(image, baseAddress));
                 writer.WriteStartObject("snippets");
-                writer.WriteString("csharp", ImageSnippets.CSharp(image.Hash, url));
-                writer.WriteString("python", ImageSnippets.Python(image.Hash, url));
-                writer.WriteString("javascript", ImageSnippets.JavaScript(image.Hash, url));
+                writer.WriteString("csharp", ImageSnippets.CSharp(PackageOf(image, url)));
+                writer.WriteString("python", ImageSnippets.Python(PackageOf(image, url)));
+                writer.WriteString("javascript", ImageSnippets.JavaScript(PackageOf(image, url)));
                 writer.WriteEndObject();
                 writer.WriteEndObject();
             }
@@ -115,9 +116,9 @@ internal static class ImageIndex
                 .Append("<dt>Modified</dt><dd>").Append(image.LastModified.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)).Append("</dd>")
                 .Append("</dl>\n");
             AppendSnippet(html, "task-package", "Task package", TaskPackageOf(image, baseAddress));
-            AppendSnippet(html, "csharp", "C# (Golem.VmImages)", ImageSnippets.CSharp(image.Hash, url));
-            AppendSnippet(html, "python", "Python (yapapi)", ImageSnippets.Python(image.Hash, url));
-            AppendSnippet(html, "javascript", "JavaScript (golem-js)", ImageSnippets.JavaScript(image.Hash, url));
+            AppendSnippet(html, "csharp", "C# (Golem.VmImages)", ImageSnippets.CSharp(PackageOf(image, url)));
+            AppendSnippet(html, "python", "Python (yapapi)", ImageSnippets.Python(PackageOf(image, url)));
+            AppendSnippet(html, "javascript", "JavaScript (golem-js)", ImageSnippets.JavaScript(PackageOf(image, url)));
             html.Append("</section>\n");
         }
 
@@ -129,6 +130,9 @@ internal static class ImageIndex
         new TaskPackage(image.Hash, UrlOf(image, baseAddress)).ToString();
 
     private static Uri UrlOf(ServedImage image, Uri baseAddress) => new(baseAddress, Uri.EscapeDataString(image.Name));
+
+    /// <summary>The package the snippets show: the image at its served URL, with the default requirements.</summary>
+    private static ImagePackage PackageOf(ServedImage image, Uri url) => new(image.Hash, new Uri(url.AbsoluteUri));
 
     private static void AppendSnippet(StringBuilder html, string kind, string label, string code) =>
         html.Append("<div class=\"snippet\" data-kind=\"").Append(kind).Append("\" data-label=\"").Append(WebUtility.HtmlEncode(label))

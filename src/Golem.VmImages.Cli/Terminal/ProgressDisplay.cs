@@ -13,8 +13,11 @@ namespace Golem.VmImages.Cli;
 /// </summary>
 internal sealed class ProgressDisplay : IAsyncDisposable
 {
-    /// <summary>Below this many bytes in total the work is quick enough to need no display (in <see cref="ProgressMode.Auto"/>).</summary>
-    private const long Threshold = 256L << 20;
+    /// <summary>
+    /// In <see cref="ProgressMode.Auto"/> the line first appears this long after the start, whatever the size of the
+    /// work: long work shows progress within about a second, quick work finishes before anything is drawn.
+    /// </summary>
+    public static readonly TimeSpan AutoDelay = TimeSpan.FromSeconds(1);
 
     private readonly IAnsiConsole _console;
     private readonly TimeProvider _time;
@@ -23,6 +26,7 @@ internal sealed class ProgressDisplay : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Task? _loop;
     private readonly CancellationTokenRegistration _stopRegistration;
+    private readonly TimeSpan _firstDraw;
     private string _label;
     private long _total;
     private long _done;
@@ -40,8 +44,9 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         {
             ProgressMode.Always => true,
             ProgressMode.Never => false,
-            _ => _console.Profile.Out.IsTerminal && (total >= Threshold || total < 0),
+            _ => _console.Profile.Out.IsTerminal,
         };
+        _firstDraw = settings.Mode == ProgressMode.Auto ? AutoDelay : TimeSpan.Zero;
         _loop = draw ? RedrawPeriodicallyAsync(settings.RedrawInterval) : null;
     }
 
@@ -173,7 +178,10 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                Redraw();
+                if (_time.GetElapsedTime(_started) >= _firstDraw)
+                {
+                    Redraw();
+                }
             }
         }
         catch (OperationCanceledException)

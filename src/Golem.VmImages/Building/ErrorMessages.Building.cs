@@ -58,9 +58,11 @@ internal static partial class ErrorMessages
 
     public static string BuildWrongPlatform(string platform) => Format("The image is for {0}; provider VMs run linux/amd64 (pass --platform {0} to build it anyway).", platform);
 
-    public static string BuildOutputExists(string path) => Format("The output '{0}' already exists; pass --force (Overwrite) to replace it.", path);
+    public static string BuildOutputExists(string path) => Format("The output '{0}' already exists; set Overwrite to replace it.", path);
 
     public static string BuildToolMissing(string tool, string package) => Format("The squashfs tool '{0}' was not found on PATH; install it with 'apt-get install {1}' (Debian, Ubuntu) or choose the other tool.", tool, package);
+
+    public static string BuildVolumeFull(string directory) => Format("No space left on the volume of '{0}'.", directory);
 
     public static string BuildToolFailed(string tool, int exitCode, string stderr) => Format("{0} failed with exit code {1}: {2}", tool, exitCode, stderr);
 

@@ -291,7 +291,7 @@ internal sealed class ImageDownloader(ImageFetcherOptions options, Func<HttpClie
         var needed = Math.Max(0, (total ?? d.Offset) - d.Offset);
         if (available - needed < options.MinimumFreeDiskSpace)
         {
-            throw new ImageDownloadException(ErrorMessages.NotEnoughDiskSpace(directory, available, needed, options.MinimumFreeDiskSpace), d.SafeUrl, null, d.Attempt, new IOException(ErrorMessages.DiskFull(directory)));
+            throw new ImageDownloadException(ErrorMessages.NotEnoughDiskSpace(directory, available, needed, options.MinimumFreeDiskSpace), d.SafeUrl, null, d.Attempt, new IOException(ErrorMessages.DiskFull(directory), hresult: 28 /* ENOSPC: a full disk, as .NET reports it on Unix */));
         }
     }
 

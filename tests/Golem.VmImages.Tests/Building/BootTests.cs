@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using Golem.VmImages.Building;
 using Golem.VmImages.Gvmi;
-using Golem.VmImages.Tests.Repository;
 
 namespace Golem.VmImages.Tests.Building;
 
@@ -20,6 +19,16 @@ public sealed class BootTests : BuildTestBase
         "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_pci.ko", "drivers/block/virtio_blk.ko",
         "fs/squashfs/squashfs.ko", "fs/overlayfs/overlay.ko",
     ];
+
+    /// <summary>Without QEMU no image can be booted: each boot test says so as ignored rather than failed.</summary>
+    [SetUp]
+    public void RequireQemu()
+    {
+        if (!(Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(d => File.Exists(Path.Combine(d, "qemu-system-x86_64"))))
+        {
+            Assert.Ignore("qemu-system-x86_64 is not installed, so no image can be booted here; .ci/run installs Debian's qemu-system-x86.");
+        }
+    }
 
     [Test]
     public async Task BuiltImage_BootsUnderQemu_AndRunsItsEntrypointWithEnvAndWorkingDir()
@@ -71,11 +80,7 @@ public sealed class BootTests : BuildTestBase
 
     private async Task<string> BootAsync(string image, GvmiMetadata metadata)
     {
-        var kernel = Path.Combine(ReadmeSnippetTests.RepositoryRoot(), "artifacts", "boot-kernel");
-        if (!File.Exists(Path.Combine(kernel, "vmlinuz")))
-        {
-            Assert.Fail("The boot test's kernel is missing from artifacts/boot-kernel; .ci/run fetches it (linux-image-cloud-amd64, unpacked, not installed).");
-        }
+        var kernel = await BootKernel.ObtainAsync();
 
         var initramfs = new NewcArchive().Directory("bin").File("bin/busybox", await File.ReadAllBytesAsync(ExternalTool.Require("busybox"))).Directory("modules");
         foreach (var module in Modules)

@@ -140,7 +140,7 @@ public sealed class BuildBehaviourTests : BuildTestBase
 
         var ex = await Assert.ThrowsAsync<ImageBuildException>(() => GvmiBuilder.BuildAsync(layout, output));
 
-        Assert.That(ex!.Message, Does.Contain("already exists").And.Contain("--force"));
+        Assert.That(ex!.Message, Does.Contain("already exists").And.Contain("set Overwrite").And.Not.Contain("--force"));
         Assert.That(await File.ReadAllTextAsync(output), Is.EqualTo("precious"));
         var result = await GvmiBuilder.BuildAsync(layout, output, new GvmiBuildOptions { Overwrite = true });
         Assert.That(ImageHasher.HashFile(output), Is.EqualTo(result.ImageHash));

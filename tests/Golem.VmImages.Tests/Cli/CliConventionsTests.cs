@@ -238,9 +238,10 @@ public class CliConventionsTests
 
         var (exitCode, output, error) = await CliRunner.RunAsync(command, "boom");
 
-        Assert.That(exitCode, Is.EqualTo(ExitCodes.Failure));
+        // An argument the library refuses is a usage error, as every command treats one.
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
         Assert.That(output, Is.Empty);
-        Assert.That(error, Is.EqualTo("gvmi boom: The length 7 is not a SHA3 length.\n"));
+        Assert.That(error, Is.EqualTo("gvmi boom: The length 7 is not a SHA3 length.\nTry 'gvmi boom --help' for more information.\n"));
     }
 
     [TestCase("bash", "complete -o default -F _gvmi_complete gvmi")]

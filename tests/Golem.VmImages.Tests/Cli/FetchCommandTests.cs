@@ -83,7 +83,6 @@ public sealed class FetchCommandTests : FetcherTestBase
         var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir);
 
         Assert.That(exitCode, Is.Zero, error);
-        Assert.That(error, Does.Contain($"gvmi fetch: Transfer from {Server.Image()} broke at byte 120000: "));
         Assert.That(error, Does.Match(@"gvmi fetch: Attempt 2 of \d+ in .*broke at byte 120000"));
     }
 

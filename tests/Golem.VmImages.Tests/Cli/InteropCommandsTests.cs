@@ -46,8 +46,9 @@ public class InteropCommandsTests
         var (exitCode, output, error) = await RunAsync("package", SamplePath, "--url", "http://127.0.0.1:8000/hello.gvmi?a=1&b=<2>");
 
         Assert.That(exitCode, Is.Zero, error);
-        Assert.That(output, Does.Contain("    new Uri(\"http://127.0.0.1:8000/hello.gvmi?a=1&b=<2>\"))"));
-        Assert.That(output, Does.Contain("    image_url=\"http://127.0.0.1:8000/hello.gvmi?a=1&b=<2>\","));
+        Assert.That(output, Does.Contain(" new Uri(\"http://127.0.0.1:8000/hello.gvmi?a=1&b=<2>\"));"));
+        Assert.That(output, Does.Contain(" image_url=\"http://127.0.0.1:8000/hello.gvmi?a=1&b=<2>\")"));
+        Assert.That(output, Does.Contain(" imageUrl: \"http://127.0.0.1:8000/hello.gvmi?a=1&b=<2>\" } },"));
     }
 
     [Test]
@@ -92,7 +93,7 @@ public class InteropCommandsTests
         var (exitCode, _, error) = await RunAsync("package", SamplePath, "--url", "ftp://127.0.0.1/hello.gvmi");
 
         Assert.That(exitCode, Is.EqualTo(2));
-        Assert.That(error, Does.Contain("scheme 'ftp' is not supported").And.Not.Contain("(Parameter"));
+        Assert.That(error, Does.Contain("--url 'ftp://127.0.0.1/hello.gvmi' is not an http or https URL").And.Not.Contain("(Parameter"));
     }
 
     [Test]

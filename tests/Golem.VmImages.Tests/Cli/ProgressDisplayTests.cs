@@ -121,6 +121,32 @@ public sealed class ProgressDisplayTests
         Assert.That(terminal.Output, Is.EqualTo("result\n"));
     }
 
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task Start_AutoOnATerminal_SmallWork_DrawsAfterOneSecondNotBefore()
+    {
+        // 139 MiB used to stay silent (the line came only from 256 MiB); now any long work shows it within a second.
+        using var terminal = new TestConsole().Width(80).EmitAnsiSequences();
+        terminal.Profile.Out = new TerminalOutput(terminal.Profile.Out.Writer);
+        var time = new FakeTimeProvider();
+        var display = ProgressDisplay.Start(TextWriter.Null, "building", 139L << 20, new ProgressSettings(ProgressMode.Auto) { Terminal = terminal, Time = time });
+        await using (display)
+        {
+            display.Update("building", 1L << 20, 139L << 20);
+            time.Advance(TimeSpan.FromMilliseconds(750));
+            await Task.Delay(200);
+            var early = terminal.Output;
+            while (!terminal.Output.Contains("building: 1.0 MiB", StringComparison.Ordinal))
+            {
+                time.Advance(TimeSpan.FromMilliseconds(250));
+                await Task.Delay(50);
+            }
+
+            Assert.That(early, Does.Not.Contain("building:"), "nothing is drawn in the first second");
+            Assert.That(time.GetUtcNow() - new FakeTimeProvider().GetUtcNow(), Is.LessThanOrEqualTo(TimeSpan.FromMilliseconds(1500)));
+        }
+    }
+
     public static IEnumerable<TestCaseData> LongCommands()
     {
         yield return new TestCaseData(HashCommand.Create()).SetArgDisplayNames("hash");
@@ -136,6 +162,22 @@ public sealed class ProgressDisplayTests
     public void LongCommand_HasQuietAndProgressOptions(Command command)
     {
         Assert.That(command.Options.SelectMany(o => o.Aliases.Append(o.Name)), Is.SupersetOf(new[] { "--quiet", "-q", "--progress" }));
+    }
+
+    /// <summary>A test terminal's output that says it is a terminal, as an interactive standard error does.</summary>
+    private sealed class TerminalOutput(TextWriter writer) : IAnsiConsoleOutput
+    {
+        public TextWriter Writer => writer;
+
+        public bool IsTerminal => true;
+
+        public int Width => 80;
+
+        public int Height => 24;
+
+        public void SetEncoding(System.Text.Encoding encoding)
+        {
+        }
     }
 
     /// <summary>One step of a long command: progress reported, time passing, then the redraw the timer would make.</summary>

@@ -9,12 +9,21 @@ namespace Golem.VmImages.Building.Squashfs;
 internal sealed class SquashfsToolRunner : IAsyncDisposable
 {
     private const int StderrTail = 4096;
+
+    /// <summary>errno ENOSPC, the <see cref="Exception.HResult"/> .NET gives an <see cref="IOException"/> for a full disk on Unix.</summary>
+    private const int NoSpaceErrno = 28;
+
+    /// <summary>Less free space than this after a failed run means the tool ran out of room (a few squashfs blocks and their metadata).</summary>
+    private const long FullVolumeSlack = 2L << 20;
+
     private readonly Process _process;
     private readonly Task<string> _stderr;
     private readonly string _name;
+    private readonly string _outputDirectory;
 
-    private SquashfsToolRunner(Process process, string name)
+    private SquashfsToolRunner(Process process, string name, string outputDirectory)
     {
+        _outputDirectory = outputDirectory;
         _process = process;
         _name = name;
         _stderr = ReadTailAsync(process.StandardError);
@@ -101,7 +110,7 @@ internal sealed class SquashfsToolRunner : IAsyncDisposable
 
         arguments.Add(outputPath);
         var process = Process.Start(start) ?? throw new ImageBuildException(ErrorMessages.BuildToolMissing(executable, "squashfs-tools-ng"));
-        return new SquashfsToolRunner(process, Path.GetFileName(executable));
+        return new SquashfsToolRunner(process, Path.GetFileName(executable), Path.GetDirectoryName(Path.GetFullPath(outputPath)) ?? ".");
     }
 
     /// <summary>Closes the tool's input and waits for it; throws with its error output if it failed.</summary>
@@ -127,7 +136,11 @@ internal sealed class SquashfsToolRunner : IAsyncDisposable
         var stderr = await _stderr.ConfigureAwait(false);
         if (_process.ExitCode != 0)
         {
-            throw new ImageBuildException(ErrorMessages.BuildToolFailed(_name, _process.ExitCode, stderr.Trim()));
+            // The tools say only "I/O error" when the output volume fills up: the cause names the volume, as errno would.
+            var full = new DriveInfo(_outputDirectory).AvailableFreeSpace < FullVolumeSlack;
+            throw new ImageBuildException(
+                ErrorMessages.BuildToolFailed(_name, _process.ExitCode, stderr.Trim()),
+                full ? new IOException(ErrorMessages.BuildVolumeFull(_outputDirectory), NoSpaceErrno) : null);
         }
 
         if (inputFailure is not null)

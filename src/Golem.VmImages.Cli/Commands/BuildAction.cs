@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Globalization;
+using Golem.VmImages.Building;
+using Golem.VmImages.Cli.Invocation;
+
+namespace Golem.VmImages.Cli.Commands;
+
+/// <summary>Runs <c>gvmi build</c>: refuses an existing output, builds beside it, prints the hash and the next step.</summary>
+internal sealed class BuildAction(BuildCommand command) : GvmiAction
+{
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var output = parseResult.GetRequiredValue(command.Output);
+        var options = command.ReadOptions(parseResult);
+        var source = parseResult.GetRequiredValue(command.Source);
+        OutputFile.RefuseExisting("--output", output.ToString(), options.Overwrite);
+        if (!Path.Exists(source))
+        {
+            throw new FileNotFoundException(null, source);
+        }
+
+        OutputFile.RequireWritableDirectory(output.ToString());
+
+        GvmiBuildResult result;
+        var display = new BuildProgressDisplay(Error(parseResult), "building " + output.Name, command.Progress.Read(parseResult), cancellationToken);
+        await using (display.ConfigureAwait(false))
+        {
+            options.Progress = display;
+            result = await BuildAsync(source, output, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var text = Output(parseResult);
+        await text.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{result.ImageHash}  {output.Name} ({result.FileLength} bytes, {result.LayerCount} layers, {result.PathCount} paths)")).ConfigureAwait(false);
+        await text.WriteLineAsync($"Next: gvmi package {ShellWord.Quote(output.Name)} --url https://YOUR-HOST/{Uri.EscapeDataString(output.Name)}").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Builds; a full or unwritable output volume is reported with the user's path, and a tool killed by the same Ctrl-C as gvmi is "interrupted".</summary>
+    private static async Task<GvmiBuildResult> BuildAsync(string source, FileInfo output, GvmiBuildOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GvmiBuilder.BuildAsync(source, output.FullName, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && DiskException.For(output.ToString(), ex) is { } disk)
+        {
+            throw disk;
+        }
+        catch (ImageBuildException)
+        {
+            // Ctrl-C in a terminal signals the whole process group: the squashfs tool may die of it a moment before
+            // gvmi hears of it. Then "interrupted" is the one line, not the tool's exit code.
+            await ChildInterrupt.WaitAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+    }
+}
