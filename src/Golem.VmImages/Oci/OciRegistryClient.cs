@@ -37,6 +37,7 @@ internal sealed class OciRegistryClient : IDisposable
     private AuthenticationHeaderValue? _authorization;
     private BasicCredentials? _credentials;
     private bool _credentialsRead;
+    private volatile bool _certificateRejected;
 
     private OciRegistryClient(HttpClient http, ImageReference reference, OciPullOptions options)
     {
@@ -94,14 +95,17 @@ internal sealed class OciRegistryClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(30),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
-        if (extraRoots is not null)
+        var client = new OciRegistryClient(GolemUserAgent.Apply(new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }), reference, options);
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
         {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                errors == SslPolicyErrors.None || (errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is X509Certificate2 leaf && TrustedBy(leaf, chain, extraRoots));
-        }
+            var trusted = errors == SslPolicyErrors.None
+                || (extraRoots is not null && errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is X509Certificate2 leaf && TrustedBy(leaf, chain, extraRoots));
 
-        var http = GolemUserAgent.Apply(new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan });
-        return new OciRegistryClient(http, reference, options);
+            // A registry that speaks TLS with a certificate we do not trust is never retried over plain http.
+            client._certificateRejected |= !trusted;
+            return trusted;
+        };
+        return client;
     }
 
     public void Dispose()
@@ -158,7 +162,7 @@ internal sealed class OciRegistryClient : IDisposable
             response = await _http.GetAsync(new Uri(https, "v2/"), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             _base = https;
         }
-        catch (HttpRequestException ex) when (plainAllowed && ex.HttpRequestError is HttpRequestError.SecureConnectionError or HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded)
+        catch (HttpRequestException ex) when (plainAllowed && !_certificateRejected && ex.HttpRequestError is HttpRequestError.SecureConnectionError or HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded)
         {
             // Docker's rule for insecure (and loopback) registries: https first, plain http when the TLS handshake fails.
             var http = new Uri("http://" + host + "/");
