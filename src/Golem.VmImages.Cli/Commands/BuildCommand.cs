@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Golem.VmImages.Building;
 
 namespace Golem.VmImages.Cli.Commands;
@@ -12,7 +11,7 @@ internal static class BuildCommand
 {
     public static Command Create()
     {
-        var source = new Argument<string>("SOURCE") { Description = "An OCI layout directory, an oci-archive or docker-save tar (skopeo copy, docker save, podman save), or with --rootfs a root filesystem tar or directory." };
+        var source = new Argument<string>("SOURCE") { Description = "An image in a registry (python:3.12-slim, registry.example.org/app@sha256:..., docker://NAME forces the registry), an OCI layout directory, an oci-archive or docker-save tar (a path that exists is read locally), or with --rootfs a root filesystem tar or directory." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The .gvmi file to write.", Required = true };
         var rootfs = new Option<bool>("--rootfs") { Description = "SOURCE is a plain root filesystem (tar, tar.gz, tar.zst or directory); the run configuration comes from the flags." };
         var reference = new Option<string>("--ref") { Description = "The image to build when SOURCE holds several (a tag or name such as busybox:latest)." };
@@ -37,6 +36,8 @@ internal static class BuildCommand
         };
         var progress = new ProgressOptions();
         progress.AddTo(command);
+        var registry = new BuildRegistrySource();
+        registry.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
@@ -71,22 +72,53 @@ internal static class BuildCommand
                 };
 
                 GvmiBuildResult result;
-                var display = new BuildProgressDisplay(error, "building " + outputFile.Name, progress.Read(parseResult), cancellationToken);
-                await using (display.ConfigureAwait(false))
+                var sourceText = parseResult.GetRequiredValue(source);
+                var pull = BuildRegistrySource.Detect(sourceText, options.SourceFormat == GvmiSourceFormat.RootFileSystem);
+                if (pull is not null)
                 {
-                    options.Progress = display;
-                    result = await GvmiBuilder.BuildAsync(parseResult.GetRequiredValue(source), outputFile.FullName, options, cancellationToken).ConfigureAwait(false);
+                    options.Registry = registry.Read(parseResult);
+                    var pullDisplay = new PullProgressDisplay(error, "building " + outputFile.Name, progress.Read(parseResult), cancellationToken);
+                    await using (pullDisplay.ConfigureAwait(false))
+                    {
+                        options.Progress = pullDisplay;
+                        options.Registry.Progress = pullDisplay;
+                        result = await GvmiBuilder.BuildAsync(pull, outputFile.FullName, options, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    var display = new BuildProgressDisplay(error, "building " + outputFile.Name, progress.Read(parseResult), cancellationToken);
+                    await using (display.ConfigureAwait(false))
+                    {
+                        options.Progress = display;
+                        result = await GvmiBuilder.BuildAsync(sourceText, outputFile.FullName, options, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 var text = parseResult.InvocationConfiguration.Output;
-                await text.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{result.ImageHash}  {outputFile.Name} ({result.FileLength} bytes, {result.LayerCount} layers, {result.PathCount} paths)")).ConfigureAwait(false);
-                await text.WriteLineAsync($"Next: gvmi package {Quote(outputFile.Name)} --url https://YOUR-HOST/{Uri.EscapeDataString(outputFile.Name)}").ConfigureAwait(false);
+                var json = parseResult.GetValue(registry.Json);
+                await BuildRegistrySource.WriteResultAsync(text, pull, result, outputFile, json).ConfigureAwait(false);
+                if (!json)
+                {
+                    await text.WriteLineAsync($"Next: gvmi package {Quote(outputFile.Name)} --url https://YOUR-HOST/{Uri.EscapeDataString(outputFile.Name)}").ConfigureAwait(false);
+                }
+
                 return ExitCodes.Success;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await error.WriteLineAsync("gvmi build: interrupted; nothing was written.").ConfigureAwait(false);
                 return ExitCodes.Canceled;
+            }
+            catch (Golem.VmImages.Registry.ImageRegistryException ex)
+            {
+                await error.WriteLineAsync($"gvmi build: {ex.Message}").ConfigureAwait(false);
+                return BuildRegistrySource.ExitCodeOf(ex);
+            }
+            catch (FormatException ex)
+            {
+                await error.WriteLineAsync($"gvmi build: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Usage;
             }
             catch (UsageException ex)
             {
