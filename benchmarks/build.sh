@@ -1,42 +1,56 @@
 #!/usr/bin/env bash
-# gvmi build benchmark: a generated image of SIZE_MIB (default 1024) in two layers (OCI layout made by umoci,
-# gzip layers) against the squashfs tool alone on the already-merged tar (the floor), measured in the same run,
-# interleaved ROUNDS times (default 2), with wall time and peak RSS from /usr/bin/time -v.
-# Needs: dotnet, umoci, tar2sqfs (squashfs-tools-ng), /usr/bin/time (package "time").
+# gvmi build benchmark: a generated image of SIZE_MIB (default 1024) in LAYERS layers (default 4; OCI layout made by
+# umoci, gzip layers) against the squashfs tool alone on the already-merged tar (the floor), measured in the same run,
+# interleaved ROUNDS times (default 2), with wall time and peak RSS from /usr/bin/time -v. The same image is pushed to
+# a local registry (Debian's docker-registry on loopback, plain http) and built from it two ways, one after the other
+# in each round: `skopeo copy` to an oci-archive then `gvmi build` of the file, and `gvmi build NAME` pulling it
+# directly (cold blob cache every round); both must give the same image hash.
+# Needs: dotnet, umoci, skopeo, docker-registry, tar2sqfs (squashfs-tools-ng), /usr/bin/time (package "time").
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 size_mib="${SIZE_MIB:-1024}"
 rounds="${ROUNDS:-2}"
+layers="${LAYERS:-4}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/gvmi-build-bench.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+registry_pid=""
+trap '[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 dotnet build -c Release "$repo/src/Golem.VmImages.Cli" >/dev/null
 gvmi="$repo/src/Golem.VmImages.Cli/bin/Release/net10.0/gvmi.dll"
 
-echo "generating ${size_mib} MiB in two layers (half random, half text-like)..." >&2
-mkdir -p "$work/l1/usr/share/data" "$work/l2/opt/app"
+echo "generating ${size_mib} MiB in ${layers} layers (half random, half text-like)..." >&2
 files=$((size_mib / 16))
+for l in $(seq 1 "$layers"); do mkdir -p "$work/l$l/opt/layer$l"; done
 for i in $(seq 1 "$files"); do
-  layer=l1; [ "$i" -gt $((files / 2)) ] && layer=l2
-  dir="$work/$layer/usr/share/data"; [ "$layer" = l2 ] && dir="$work/l2/opt/app"
+  l=$(( (i - 1) * layers / files + 1 ))
+  dir="$work/l$l/opt/layer$l"
   if [ $((i % 2)) -eq 0 ]; then
     head -c $((16 * 1024 * 1024)) /dev/urandom > "$dir/blob$i"
   else
     (yes "line $i of a compressible file for the squashfs benchmark" || true) | head -c $((16 * 1024 * 1024)) > "$dir/text$i"
   fi
 done
-tar -C "$work/l1" -cf "$work/l1.tar" .
-tar -C "$work/l2" -cf "$work/l2.tar" .
 umoci init --layout "$work/oci" >/dev/null
 umoci new --image "$work/oci:bench" >/dev/null
-umoci raw add-layer --image "$work/oci:bench" "$work/l1.tar" >/dev/null
-umoci raw add-layer --image "$work/oci:bench" "$work/l2.tar" >/dev/null
+for l in $(seq 1 "$layers"); do
+  tar -C "$work/l$l" -cf "$work/l$l.tar" .
+  umoci raw add-layer --image "$work/oci:bench" "$work/l$l.tar" >/dev/null
+done
 # The already-merged tar: both layers' content in one archive, what the tool alone is given.
-mkdir -p "$work/merged" && cp -a "$work/l1/." "$work/merged/" && cp -a "$work/l2/." "$work/merged/"
+mkdir -p "$work/merged"
+for l in $(seq 1 "$layers"); do cp -a "$work/l$l/." "$work/merged/"; rm -rf "$work/l$l" "$work/l$l.tar"; done
 tar -C "$work/merged" -cf "$work/merged.tar" .
-rm -rf "$work/l1" "$work/l2" "$work/merged"
+rm -rf "$work/merged"
+
+# A local registry with the image: docker-registry on a free loopback port, its own config and storage folder.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' "$work/registry" "$port" > "$work/registry.yml"
+docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
+registry_pid=$!
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+skopeo copy --quiet --dest-tls-verify=false "oci:$work/oci:bench" "docker://127.0.0.1:$port/bench/image:1"
 
 measure() { # name, command...
   local name="$1"; shift
@@ -55,4 +69,9 @@ for round in $(seq 1 "$rounds"); do
   measure "tar2sqfs alone (merged tar, lzo)" sh -c "tar2sqfs -q -f -c lzo -j $(nproc) '$work/alone.sqfs' < '$work/merged.tar'"
   rm -f "$work/out.gvmi"
   measure "gvmi build (OCI layout, lzo)" dotnet "$gvmi" build "$work/oci" -o "$work/out.gvmi"
+  rm -f "$work/skopeo.tar" "$work/skopeo.gvmi" "$work/pull.gvmi"; rm -rf "$work/cache"
+  measure "skopeo copy + gvmi build (registry)" sh -c "skopeo copy --quiet --src-tls-verify=false 'docker://127.0.0.1:$port/bench/image:1' 'oci-archive:$work/skopeo.tar' && dotnet '$gvmi' build '$work/skopeo.tar' -o '$work/skopeo.gvmi'"
+  measure "gvmi build NAME (registry pull)" dotnet "$gvmi" build "127.0.0.1:$port/bench/image:1" -o "$work/pull.gvmi" --cache "$work/cache"
+  a=$(dotnet "$gvmi" hash "$work/skopeo.gvmi" | cut -d' ' -f1); b=$(dotnet "$gvmi" hash "$work/pull.gvmi" | cut -d' ' -f1)
+  [ "$a" = "$b" ] || { echo "the pull build's hash $b differs from the skopeo build's $a" >&2; exit 1; }
 done

@@ -5,6 +5,7 @@ using Golem.VmImages.Cli.Invocation;
 using Golem.VmImages.Cli.Serving;
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Gvmi;
+using Golem.VmImages.Oci;
 using Golem.VmImages.Publishing;
 using Golem.VmImages.Registry;
 
@@ -97,8 +98,10 @@ internal static class ExitCodes
             AmazonServiceException { StatusCode: HttpStatusCode.NotFound } => NotFound,
             AmazonServiceException or AmazonClientException => Network,
 
-            // The registry (resolve, push).
-            ImageRegistryAuthorizationException => Unauthorized,
+            // The registries: the Golem registry (resolve, push) and OCI registries (build NAME).
+            ImageRegistryAuthorizationException or OciRegistryAuthorizationException => Unauthorized,
+            OciImageNotFoundException => NotFound,
+            OciDigestMismatchException => Mismatch,
             ImageNotFoundException => NotFound,
             ImageRegistryResponseException => Failure,
             ImageRegistryException => Network,

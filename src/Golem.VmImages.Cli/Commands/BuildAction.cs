@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using Golem.VmImages.Building;
 using Golem.VmImages.Cli.Invocation;
+using Golem.VmImages.Oci;
 
 namespace Golem.VmImages.Cli.Commands;
 
@@ -14,7 +14,8 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
         var options = command.ReadOptions(parseResult);
         var source = parseResult.GetRequiredValue(command.Source);
         OutputFile.RefuseExisting("--output", output.ToString(), options.Overwrite);
-        if (!Path.Exists(source))
+        var pull = BuildRegistrySource.Detect(source, options.SourceFormat == GvmiSourceFormat.RootFileSystem);
+        if (pull is null && !Path.Exists(source))
         {
             throw new FileNotFoundException(null, source);
         }
@@ -22,25 +23,48 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
         OutputFile.RequireWritableDirectory(output.ToString());
 
         GvmiBuildResult result;
-        var display = new BuildProgressDisplay(Error(parseResult), "building " + output.Name, command.Progress.Read(parseResult), cancellationToken);
-        await using (display.ConfigureAwait(false))
+        var label = "building " + output.Name;
+        var settings = command.Progress.Read(parseResult);
+        if (pull is null)
         {
-            options.Progress = display;
-            result = await BuildAsync(source, output, options, cancellationToken).ConfigureAwait(false);
+            var display = new BuildProgressDisplay(Error(parseResult), label, settings, cancellationToken);
+            await using (display.ConfigureAwait(false))
+            {
+                options.Progress = display;
+                result = await BuildAsync(null, source, output, options, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            var display = new PullProgressDisplay(Error(parseResult), label, settings, cancellationToken);
+            await using (display.ConfigureAwait(false))
+            {
+                options.Progress = display;
+                options.Registry = command.Registry.Read(parseResult);
+                options.Registry.Progress = display;
+                result = await BuildAsync(pull, source, output, options, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var text = Output(parseResult);
-        await text.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{result.ImageHash}  {output.Name} ({result.FileLength} bytes, {result.LayerCount} layers, {result.PathCount} paths)")).ConfigureAwait(false);
-        await text.WriteLineAsync($"Next: gvmi package {ShellWord.Quote(output.Name)} --url https://YOUR-HOST/{Uri.EscapeDataString(output.Name)}").ConfigureAwait(false);
+        var json = parseResult.GetValue(command.Registry.Json);
+        await BuildRegistrySource.WriteResultAsync(text, pull, result, output, json).ConfigureAwait(false);
+        if (!json)
+        {
+            await text.WriteLineAsync($"Next: gvmi package {ShellWord.Quote(output.Name)} --url https://YOUR-HOST/{Uri.EscapeDataString(output.Name)}").ConfigureAwait(false);
+        }
+
         return ExitCodes.Success;
     }
 
     /// <summary>Builds; a full or unwritable output volume is reported with the user's path, and a tool killed by the same Ctrl-C as gvmi is "interrupted".</summary>
-    private static async Task<GvmiBuildResult> BuildAsync(string source, FileInfo output, GvmiBuildOptions options, CancellationToken cancellationToken)
+    private static async Task<GvmiBuildResult> BuildAsync(ImageReference? pull, string source, FileInfo output, GvmiBuildOptions options, CancellationToken cancellationToken)
     {
         try
         {
-            return await GvmiBuilder.BuildAsync(source, output.FullName, options, cancellationToken).ConfigureAwait(false);
+            return pull is not null
+                ? await GvmiBuilder.BuildAsync(pull, output.FullName, options, cancellationToken).ConfigureAwait(false)
+                : await GvmiBuilder.BuildAsync(source, output.FullName, options, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && DiskException.For(output.ToString(), ex) is { } disk)
         {

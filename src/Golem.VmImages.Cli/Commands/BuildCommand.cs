@@ -21,10 +21,11 @@ internal sealed class BuildCommand : Command
         }
 
         Progress.AddTo(this);
+        Registry.AddTo(this);
         Action = new BuildAction(this);
     }
 
-    public Argument<string> Source { get; } = new("SOURCE") { Description = "An OCI layout directory, an oci-archive or docker-save tar (skopeo copy, docker save, podman save), or with --rootfs a root filesystem tar or directory." };
+    public Argument<string> Source { get; } = new("SOURCE") { Description = "An image in a registry (python:3.12-slim, registry.example.org/app@sha256:..., docker://NAME forces the registry), an OCI layout directory, an oci-archive or docker-save tar (a path that exists is read locally), or with --rootfs a root filesystem tar or directory." };
 
     public Option<FileInfo> Output { get; } = new("--output", "-o") { Description = "The .gvmi file to write.", Required = true };
 
@@ -61,6 +62,9 @@ internal sealed class BuildCommand : Command
     public Option<bool> Force { get; } = new("--force") { Description = "Replace OUT if it exists." };
 
     public ProgressOptions Progress { get; } = new();
+
+    /// <summary>The options of a registry source: plain http, a CA file, the layer cache, attempts, and --json.</summary>
+    public BuildRegistrySource Registry { get; } = new();
 
     public static Command Create() => new BuildCommand();
 

@@ -77,4 +77,6 @@ internal static partial class ErrorMessages
     public static string BuildUser(string user) => Format("The user '{0}' is not numeric; expected 'UID:GID' (the provider runtime reads only numbers).", user);
 
     public static string BuildEnv(string entry) => Format("The environment entry '{0}' has no '='; expected NAME=value.", entry);
+
+    public static string BuildRegistryRootfs => "A registry image is a container image; the root-filesystem source format applies to local tars and directories only.";
 }

@@ -1,6 +1,6 @@
 namespace Golem.VmImages.Building;
 
-/// <summary>Options for <see cref="GvmiBuilder.BuildAsync"/>. The defaults give what gvmkit-build gives, reproducibly.</summary>
+/// <summary>Options for <see cref="GvmiBuilder"/>.BuildAsync. The defaults give what gvmkit-build gives, reproducibly.</summary>
 public sealed class GvmiBuildOptions
 {
     /// <summary>Gets or sets how the source is read.</summary>
@@ -12,7 +12,7 @@ public sealed class GvmiBuildOptions
     public string? Reference { get; set; }
 
     /// <summary>Gets or sets the platform to choose, as <c>os/architecture[/variant]</c>.</summary>
-    /// <value>The default is <see langword="null"/>: the source must hold one image, and it must be <c>linux/amd64</c> (what provider VMs run).</value>
+    /// <value>The default is <see langword="null"/>: <c>linux/amd64</c> (what provider VMs run) when the source or registry index holds several platforms; a source with one image must be <c>linux/amd64</c>.</value>
     public string? Platform { get; set; }
 
     /// <summary>Gets or sets the squashfs compressor (<see cref="SquashfsCompression.Lz4"/> needs <see cref="SquashfsTool.Sqfstar"/>).</summary>
@@ -84,8 +84,14 @@ public sealed class GvmiBuildOptions
     /// <value>The default is <see langword="null"/>.</value>
     public IProgress<GvmiBuildProgress>? Progress { get; set; }
 
+    /// <summary>Gets or sets how an image is pulled when the source is a registry reference (<see cref="GvmiBuilder.BuildAsync(Oci.ImageReference, string, GvmiBuildOptions?, CancellationToken)"/>).</summary>
+    /// <value>The default pulls with the defaults of <see cref="Oci.OciPullOptions"/>.</value>
+    public Oci.OciPullOptions Registry { get; set; } = new();
+
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(Registry, nameof(Registry));
+        Registry.Validate();
         if (CompressionLevel is { } level && (level is < 1 or > 9 || Compression is SquashfsCompression.Lz4 or SquashfsCompression.Xz))
         {
             throw new ArgumentException(ErrorMessages.BuildCompressionLevel(Compression.ToString().ToLowerInvariant(), level), nameof(CompressionLevel));

@@ -3,6 +3,7 @@ using Golem.VmImages.Building.Sources;
 using Golem.VmImages.Building.Squashfs;
 using Golem.VmImages.Building.Tar;
 using Golem.VmImages.Gvmi;
+using Golem.VmImages.Oci;
 
 namespace Golem.VmImages.Building;
 
@@ -30,10 +31,48 @@ public static class GvmiBuilder
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         options ??= new GvmiBuildOptions();
         options.Validate();
-        return BuildCoreAsync(source, Path.GetFullPath(outputPath), options, cancellationToken);
+        return BuildCoreAsync(Path.GetFullPath(outputPath), options, async ct => (await SourceReader.OpenAsync(source, options, ct).ConfigureAwait(false), null), cancellationToken);
     }
 
-    private static async Task<GvmiBuildResult> BuildCoreAsync(string source, string output, GvmiBuildOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds <paramref name="outputPath"/> from an image in a container registry (the OCI distribution API), without
+    /// Docker: an index resolves to <see cref="GvmiBuildOptions.Platform"/> (<c>linux/amd64</c> by default); every
+    /// manifest and blob is checked against its digest while it streams; layers download a few at a time into the
+    /// blob cache (<see cref="OciPullOptions.CacheDirectory"/>), so a second build downloads only changed layers; the
+    /// merge starts as soon as the first layer is there. Pull options are <see cref="GvmiBuildOptions.Registry"/>.
+    /// </summary>
+    /// <param name="reference">The image, such as <c>ImageReference.Parse("python:3.12-slim")</c>; a digest reference pins the build.</param>
+    /// <param name="outputPath">The .gvmi file to write; it appears only when complete.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the build and the downloads; verified blobs stay cached, a cut download resumes next time.</param>
+    /// <returns>The image hash, what was written, and the manifest digest built (<see cref="GvmiBuildResult.ManifestDigest"/>; <see cref="ImageReference.WithDigest"/> gives the pinned reference).</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The output path is empty or an option is out of range.</exception>
+    /// <exception cref="OciRegistryAuthorizationException">The registry refused the credentials (401/403), or a configured credential helper is missing or failed.</exception>
+    /// <exception cref="OciImageNotFoundException">The registry does not know the repository, tag or digest, or the index has no image for the platform.</exception>
+    /// <exception cref="OciDigestMismatchException">A manifest or blob did not hash to its digest.</exception>
+    /// <exception cref="OciRegistryRequestException">The registry could not be reached or kept failing after the retries, or refused a request otherwise.</exception>
+    /// <exception cref="ImageBuildException">The image cannot be built (as for a local source), or the output exists without <see cref="GvmiBuildOptions.Overwrite"/>.</exception>
+    /// <exception cref="IOException">A file cannot be read or written.</exception>
+    public static Task<GvmiBuildResult> BuildAsync(ImageReference reference, string outputPath, GvmiBuildOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        options ??= new GvmiBuildOptions();
+        options.Validate();
+        if (options.SourceFormat != GvmiSourceFormat.Image)
+        {
+            throw new ArgumentException(ErrorMessages.BuildRegistryRootfs, nameof(options));
+        }
+
+        return BuildCoreAsync(Path.GetFullPath(outputPath), options, async ct =>
+        {
+            var pulled = await RegistrySource.OpenAsync(reference, options, ct).ConfigureAwait(false);
+            return (pulled.Image, pulled);
+        }, cancellationToken);
+    }
+
+    private static async Task<GvmiBuildResult> BuildCoreAsync(string output, GvmiBuildOptions options, Func<CancellationToken, Task<(SourceImage Image, RegistrySource? Registry)>> open, CancellationToken cancellationToken)
     {
         if (!options.Overwrite && File.Exists(output))
         {
@@ -41,7 +80,23 @@ public static class GvmiBuilder
         }
 
         var tool = SquashfsToolRunner.Locate(options);
-        var image = await SourceReader.OpenAsync(source, options, cancellationToken).ConfigureAwait(false);
+        var (image, registry) = await open(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await BuildImageAsync(output, options, tool, image, cancellationToken).ConfigureAwait(false);
+            return registry is null ? result : result with { ManifestDigest = registry.ManifestDigest };
+        }
+        finally
+        {
+            if (registry is not null)
+            {
+                await registry.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<GvmiBuildResult> BuildImageAsync(string output, GvmiBuildOptions options, string tool, SourceImage image, CancellationToken cancellationToken)
+    {
         var progress = new BuildProgress(options.Progress, 2 * image.Layers.Sum(layer => layer.StoredLength));
 
         var plan = await MergeAsync(image, options, progress, cancellationToken).ConfigureAwait(false);
@@ -102,6 +157,11 @@ public static class GvmiBuilder
         var merger = new LayerMerger(options.SourceDateEpoch);
         foreach (var layer in image.Layers)
         {
+            if (layer.Ready is { } ready)
+            {
+                await ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var entries = new List<TarEntry>();
             using (var stream = layer.OpenTar(progress))
             {

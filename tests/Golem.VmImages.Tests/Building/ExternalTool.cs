@@ -16,7 +16,7 @@ public static class ExternalTool
             }
         }
 
-        Assert.Fail($"'{name}' is not installed; .ci/run installs the Debian packages the tests need (squashfs-tools, squashfs-tools-ng, umoci, skopeo, qemu-system-x86, busybox-static).");
+        Assert.Fail($"'{name}' is not installed; .ci/run installs the Debian packages the tests need (squashfs-tools, squashfs-tools-ng, umoci, skopeo, docker-registry, apache2-utils, qemu-system-x86, busybox-static).");
         return name;
     }
 

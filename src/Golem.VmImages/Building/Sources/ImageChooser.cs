@@ -12,6 +12,12 @@ internal static class ImageChooser
             .Where(c => reference is null || c.References.Any(r => Matches(r, reference)))
             .Where(c => platform is null || string.Equals(c.Platform, platform, StringComparison.Ordinal))
             .ToList();
+        if (platform is null && matching.Count > 1 && matching.Where(c => string.Equals(c.Platform, ProviderPlatform, StringComparison.Ordinal)).ToList() is [var provider])
+        {
+            // Several platforms under one name, as a registry index: the provider VMs' platform is the default.
+            matching = [provider];
+        }
+
         var available = string.Join("; ", candidates);
         if (matching.Count == 0)
         {

@@ -25,6 +25,9 @@ internal sealed class SourceLayer
 
     public required Func<Stream> OpenBlob { get; init; }
 
+    /// <summary>Gets the download that must finish before <see cref="OpenBlob"/> may be called (a registry source), or null when the blob is there.</summary>
+    public Task? Ready { get; init; }
+
     /// <summary>Opens the layer as an uncompressed tar whose blob digest and diff_id are checked as it is read to the end.</summary>
     /// <param name="progress">Receives the number of stored bytes read, as they are read.</param>
     public LayerTarStream OpenTar(IProgress<long>? progress)

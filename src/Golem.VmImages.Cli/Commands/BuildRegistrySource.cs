@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using Golem.VmImages.Building;
+using Golem.VmImages.Cli.Invocation;
+using Golem.VmImages.Oci;
+
+namespace Golem.VmImages.Cli.Commands;
+
+/// <summary>
+/// What <c>gvmi build</c> adds for a registry source: how SOURCE is told apart from a local path, the pull options
+/// (<c>--plain-http</c>, <c>--ca-file</c>, <c>--cache</c>, <c>--attempts</c>, <c>--json</c>) and the
+/// lines that name the manifest built and its pinned reference.
+/// </summary>
+internal sealed class BuildRegistrySource
+{
+    public Option<bool> PlainHttp { get; } = new("--plain-http") { Description = "Allow a registry that is not on this machine to answer over plain http (loopback registries always may)." };
+
+    public Option<FileInfo> CaFile { get; } = new("--ca-file") { Description = "A PEM file of CA certificates trusted for the registry's TLS certificate, besides the system store." };
+
+    public Option<DirectoryInfo> Cache { get; } = new("--cache") { Description = "The cache directory pulled layers are kept in (by default the user's golem-vmimages cache, shared with gvmi fetch)." };
+
+    public Option<int> Attempts { get; } = new("--attempts") { Description = "Attempts per registry request (connection failures, cut transfers, 408, 429, 5xx), 1 to 20.", DefaultValueFactory = _ => 5 };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON." };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(PlainHttp);
+        command.Options.Add(CaFile);
+        command.Options.Add(Cache);
+        command.Options.Add(Attempts);
+        command.Options.Add(Json);
+    }
+
+    /// <summary>
+    /// Reads SOURCE: <c>docker://</c> forces a registry; a path that exists (file or directory) is a local source;
+    /// anything else that parses as an image reference is pulled from its registry.
+    /// </summary>
+    public static ImageReference? Detect(string source, bool rootfs)
+    {
+        if (source.StartsWith("docker://", StringComparison.Ordinal))
+        {
+            return ImageReference.TryParse(source, out var forced, out var error) ? forced : throw new UsageException(error);
+        }
+
+        return rootfs || File.Exists(source) || Directory.Exists(source) || !ImageReference.TryParse(source, out var reference) ? null : reference;
+    }
+
+    public OciPullOptions Read(ParseResult parseResult) => new()
+    {
+        AllowPlainHttp = parseResult.GetValue(PlainHttp),
+        CaCertificateFile = parseResult.GetValue(CaFile)?.FullName,
+        CacheDirectory = parseResult.GetValue(Cache)?.FullName ?? new OciPullOptions().CacheDirectory,
+        MaxAttempts = parseResult.GetValue(Attempts),
+    };
+
+    public static async Task WriteResultAsync(TextWriter output, ImageReference? reference, GvmiBuildResult result, FileInfo outputFile, bool json)
+    {
+        var pinned = reference is not null && result.ManifestDigest is { } digest ? reference.WithDigest(digest) : null;
+        if (json)
+        {
+            await output.WriteLineAsync(CliJson.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("imageHash", result.ImageHash.ToString());
+                writer.WriteString("file", outputFile.FullName);
+                writer.WriteNumber("fileLength", result.FileLength);
+                writer.WriteNumber("layerCount", result.LayerCount);
+                writer.WriteNumber("pathCount", result.PathCount);
+                writer.WriteString("source", reference?.ToString());
+                writer.WriteString("manifestDigest", result.ManifestDigest);
+                writer.WriteString("pinnedReference", pinned is null ? null : PinnedName(pinned));
+                writer.WriteEndObject();
+            })).ConfigureAwait(false);
+            return;
+        }
+
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{result.ImageHash}  {outputFile.Name} ({result.FileLength} bytes, {result.LayerCount} layers, {result.PathCount} paths)")).ConfigureAwait(false);
+        if (pinned is not null)
+        {
+            await output.WriteLineAsync($"Built {reference} = manifest {result.ManifestDigest}").ConfigureAwait(false);
+            await output.WriteLineAsync($"Pinned: gvmi build {PinnedName(pinned)} -o {outputFile.Name} (rebuilds this image from its name)").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The pinned reference without the tag, so it parses back to a digest pull: <c>registry/repository@sha256:...</c>.</summary>
+    private static string PinnedName(ImageReference pinned) => pinned.Registry + "/" + pinned.Repository + "@" + pinned.Digest;
+}
+
+/// <summary>
+/// The progress line of a pull build: the layers' download (bytes of all layers, the layer being fetched) until every
+/// layer is there, then the build's own passes, on one <see cref="ProgressDisplay"/>.
+/// </summary>
+internal sealed class PullProgressDisplay(TextWriter error, string label, ProgressSettings settings, CancellationToken cancellationToken)
+    : IProgress<OciLayerProgress>, IProgress<GvmiBuildProgress>, IAsyncDisposable
+{
+    private readonly ProgressDisplay _display = ProgressDisplay.Start(error, label, -1, settings, cancellationToken);
+    private readonly Dictionary<int, (long Done, long Total)> _layers = [];
+    private int _count = -1;
+
+    private bool Downloading => _layers.Count < _count || _layers.Values.Any(l => l.Done < l.Total);
+
+    public void Report(OciLayerProgress value)
+    {
+        lock (_layers)
+        {
+            _count = value.LayerCount;
+            _layers[value.LayerIndex] = (value.BytesDone, value.TotalBytes);
+            if (Downloading)
+            {
+                _display.Update(string.Create(CultureInfo.InvariantCulture, $"{label}: pulling layer {value.LayerIndex + 1} of {value.LayerCount}"), _layers.Values.Sum(l => l.Done), _layers.Values.Sum(l => l.Total));
+            }
+        }
+    }
+
+    public void Report(GvmiBuildProgress value)
+    {
+        lock (_layers)
+        {
+            if (!Downloading)
+            {
+                _display.Update(label, value.BytesRead, value.TotalBytes);
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => _display.DisposeAsync();
+}
