@@ -106,7 +106,7 @@ internal static class FetchCommand
                     await display.WriteLineAsync(stderr, "gvmi fetch: cancelled; the partial download is kept for resuming.").ConfigureAwait(false);
                     return ExitCodes.Canceled;
                 }
-                catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)
+                catch (Exception ex) when (ex is ImageDownloadException or IOException)
                 {
                     await display.WriteLineAsync(stderr, "gvmi fetch: " + TerminalText.Escape(ex.Message)).ConfigureAwait(false);
                     return ExitCodeOf(ex);
@@ -125,6 +125,7 @@ internal static class FetchCommand
     {
         ImageHashMismatchException => ExitCodes.Mismatch,
         ImageTooLargeException => ExitCodes.TooLarge,
+        ImageDestinationConflictException => ExitCodes.Usage,
         ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(f => f is ImageHashMismatchException) => ExitCodes.Mismatch,
         ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(IsNotFound) => ExitCodes.NotFound,
         ImageDownloadException single when IsNotFound(single) => ExitCodes.NotFound,
