@@ -173,6 +173,36 @@ public readonly struct Sha3Digest : IEquatable<Sha3Digest>, ISpanParsable<Sha3Di
         return null;
     }
 
+    /// <summary>Hashes <paramref name="source"/> to its end on the calling thread with SHA3 of <paramref name="bitLength"/> bits.</summary>
+    /// <param name="source">The stream to read.</param>
+    /// <param name="bitLength">The digest length: 224, 256, 384 or 512.</param>
+    /// <param name="progress">Receives the number of bytes hashed so far, every 16 MiB and at the end.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The digest.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bitLength"/> is not 224, 256, 384 or 512.</exception>
+    public static Sha3Digest HashData(Stream source, int bitLength, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var hasher = Hashing.Sha3Hasher.Create(bitLength);
+        Hashing.StreamHashing.AppendAll(hasher, source, progress, cancellationToken);
+        return hasher.GetCurrentDigest();
+    }
+
+    /// <summary>Hashes <paramref name="source"/> to its end with SHA3 of <paramref name="bitLength"/> bits, the next read overlapping the hashing of the last.</summary>
+    /// <param name="source">The stream to read.</param>
+    /// <param name="bitLength">The digest length: 224, 256, 384 or 512.</param>
+    /// <param name="progress">Receives the number of bytes hashed so far, every 16 MiB and at the end.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The digest.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bitLength"/> is not 224, 256, 384 or 512.</exception>
+    public static ValueTask<Sha3Digest> HashDataAsync(Stream source, int bitLength, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return HashDataCoreAsync(source, Hashing.Sha3Hasher.Create(bitLength), progress, cancellationToken);
+    }
+
     /// <summary>Converts an image hash to the SHA3-224 digest it is.</summary>
     /// <param name="hash">The image hash.</param>
     /// <returns>The digest.</returns>
@@ -243,6 +273,12 @@ public readonly struct Sha3Digest : IEquatable<Sha3Digest>, ISpanParsable<Sha3Di
     /// <param name="right">The second value.</param>
     /// <returns><see langword="true"/> when not equal.</returns>
     public static bool operator !=(Sha3Digest left, Sha3Digest right) => !left.Equals(right);
+
+    private static async ValueTask<Sha3Digest> HashDataCoreAsync(Stream source, Hashing.Sha3Hasher hasher, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        await Hashing.StreamHashing.AppendAllAsync(hasher, source, progress, cancellationToken).ConfigureAwait(false);
+        return hasher.GetCurrentDigest();
+    }
 
     [InlineArray(MaxSizeInBytes)]
     private struct Storage
