@@ -81,6 +81,7 @@ internal static class ExitCodes
             // Fetching: the most specific first, then a download that failed on every URL by what the URLs said.
             ImageHashMismatchException => Mismatch,
             ImageTooLargeException => TooLarge,
+            ImageDestinationConflictException => Usage,
             ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(f => f is ImageHashMismatchException) => Mismatch,
             ImageDownloadException { UrlFailures.Count: > 0 } all when all.UrlFailures.All(IsNotFound) => NotFound,
             ImageDownloadException single when IsNotFound(single) => NotFound,

@@ -34,6 +34,9 @@ internal static partial class ErrorMessages
     public static string DestinationTooShort(int required, int found) =>
         Format("The destination must hold at least {0} bytes but has room for {1}.", required, found);
 
+    public static string NotAnImageHash(string algorithm) =>
+        Format("A {0} digest is not an image hash; expected a SHA3-224 digest.", algorithm);
+
     public static string UnsupportedDigestLength(int bits) =>
         Format("Unsupported digest length {0} bits; expected 224, 256, 384 or 512.", bits);
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Golem.VmImages.Hashing;
 
 namespace Golem.VmImages.Cli.Checksums;
 
@@ -132,18 +131,8 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
         return new FileHashOutcome(name, fileHash, new FileInfo(name).Length, null);
     }
 
-    private static async ValueTask<Sha3Digest> HashStreamAsync(Stream stream, int bits, bool synchronously, IProgress<long>? fileProgress, CancellationToken cancellationToken)
-    {
-        var hasher = Sha3Hasher.Create(bits);
-        if (synchronously)
-        {
-            StreamHashing.AppendAll(hasher, stream, fileProgress, cancellationToken);
-        }
-        else
-        {
-            await StreamHashing.AppendAllAsync(hasher, stream, fileProgress, cancellationToken).ConfigureAwait(false);
-        }
-
-        return hasher.GetCurrentDigest();
-    }
+    private static async ValueTask<Sha3Digest> HashStreamAsync(Stream stream, int bits, bool synchronously, IProgress<long>? fileProgress, CancellationToken cancellationToken) =>
+        synchronously
+            ? Sha3Digest.HashData(stream, bits, fileProgress, cancellationToken)
+            : await Sha3Digest.HashDataAsync(stream, bits, fileProgress, cancellationToken).ConfigureAwait(false);
 }

@@ -40,7 +40,14 @@ internal sealed class BuildRegistrySource
     {
         if (source.StartsWith("docker://", StringComparison.Ordinal))
         {
-            return ImageReference.TryParse(source, out var forced, out var error) ? forced : throw new UsageException(error);
+            try
+            {
+                return ImageReference.Parse(source);
+            }
+            catch (FormatException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
         }
 
         return rootfs || File.Exists(source) || Directory.Exists(source) || !ImageReference.TryParse(source, out var reference) ? null : reference;

@@ -5,7 +5,7 @@ namespace Golem.VmImages.Building;
 /// a digest does not match, a layer breaks the layer rules, or the squashfs tool failed. The message names the
 /// layer and the path where there is one.
 /// </summary>
-public sealed class ImageBuildException : Exception
+public sealed class ImageBuildException : VmImageException
 {
     /// <summary>Initializes a new instance.</summary>
     public ImageBuildException()

@@ -66,6 +66,6 @@ internal sealed class DestinationReservation : ImageReservation
             length = await StreamHashing.AppendFileRangeAsync(hasher, file.SafeFileHandle, file.Length, progress: null, StreamHashing.BufferSize, cancellationToken).ConfigureAwait(false);
         }
 
-        return hasher.GetCurrentDigest() == Digest ? length : throw new IOException(ErrorMessages.DestinationExists(FinalPath));
+        return hasher.GetCurrentDigest() == Digest ? length : throw new ImageDestinationConflictException(FinalPath, length);
     }
 }

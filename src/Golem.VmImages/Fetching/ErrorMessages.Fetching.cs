@@ -11,6 +11,8 @@ internal static partial class ErrorMessages
 
     public static string TooLargeDefault => "The image is larger than allowed.";
 
+    public static string DestinationConflictDefault => "The destination already holds another file.";
+
     public static string ExpectedDigestIsDefault => "The expected digest is default(Sha3Digest) and holds no digest; expected a SHA3 digest from Sha3Digest.FromBytes or an ImageHash.";
 
     public static string NoUrls => "The URL list is empty; expected at least one http or https URL.";

@@ -21,7 +21,8 @@ public interface IImageFetcher
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The verified image.</returns>
     /// <exception cref="ArgumentException">The digest is default, the list is empty, or a URL is relative or of a scheme not allowed.</exception>
-    /// <exception cref="IOException">The destination is a directory, its directory is missing or not writable, or it holds another file.</exception>
+    /// <exception cref="IOException">The destination is a directory, or its directory is missing or not writable.</exception>
+    /// <exception cref="ImageDestinationConflictException">The destination holds another file.</exception>
     /// <exception cref="ImageHashMismatchException">The only URL served bytes with another digest.</exception>
     /// <exception cref="ImageTooLargeException">The only URL served a body beyond the size limit.</exception>
     /// <exception cref="ImageDownloadException">The download failed (with several URLs: every URL failed, see <see cref="ImageDownloadException.UrlFailures"/>).</exception>

@@ -3,7 +3,7 @@ using System.Net;
 namespace Golem.VmImages.Fetching;
 
 /// <summary>An image could not be downloaded from its URL (or from any of its mirrors); nothing unverified was kept under a final name.</summary>
-public class ImageDownloadException : Exception
+public class ImageDownloadException : VmImageException
 {
     /// <summary>Initializes a new instance with a default message.</summary>
     public ImageDownloadException()
@@ -47,7 +47,7 @@ public class ImageDownloadException : Exception
     public HttpStatusCode? StatusCode { get; }
 
     /// <summary>Gets the number of attempts made.</summary>
-    public int Attempts { get; internal set; }
+    public int Attempts { get; }
 
     /// <summary>Gets, when several URLs were tried, the failure of each, in order.</summary>
     public IReadOnlyList<Exception> UrlFailures { get; init; } = [];

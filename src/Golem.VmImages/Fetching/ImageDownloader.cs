@@ -267,7 +267,7 @@ internal sealed class ImageDownloader(ImageFetcherOptions options, Func<HttpClie
         var received = d.Offset;
         FetcherLog.Mismatch(logger, d.SafeUrl, d.Expected.ToString(), actual.ToString(), received);
         d.RestartFromZero();
-        throw new ImageHashMismatchException(d.Expected, actual, d.SafeUrl, received);
+        throw new ImageHashMismatchException(d.Expected, actual, d.SafeUrl, received, d.Attempt);
     }
 
     private void EnsureFreeSpace(ResumableDownload d, long? total)

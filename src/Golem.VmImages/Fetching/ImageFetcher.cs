@@ -288,7 +288,7 @@ public sealed class ImageFetcher : IImageFetcher, IDisposable
 
                     return image;
                 }
-                catch (Exception ex) when (ex is ImageDownloadException or ImageHashMismatchException && !token.IsCancellationRequested)
+                catch (ImageDownloadException ex) when (!token.IsCancellationRequested)
                 {
                     FetcherLog.UrlFailed(_logger, UrlRedaction.ToSafeUri(url), ex.Message);
                     failures.Add(ex);
@@ -367,11 +367,6 @@ public sealed class ImageFetcher : IImageFetcher, IDisposable
                     IsTransient = true,
                     RetryAfter = ex.RetryAfter,
                 };
-            }
-            catch (ImageDownloadException ex)
-            {
-                ex.Attempts = Math.Max(ex.Attempts, download.Attempt);
-                throw;
             }
         }
     }

@@ -1,7 +1,7 @@
 namespace Golem.VmImages.Fetching;
 
-/// <summary>The bytes received from a URL do not hash to the expected digest; nothing was kept.</summary>
-public sealed class ImageHashMismatchException : Exception
+/// <summary>The bytes received from a URL do not hash to the expected digest; nothing was kept. A download failure like any other: catch <see cref="ImageDownloadException"/> for both.</summary>
+public sealed class ImageHashMismatchException : ImageDownloadException
 {
     /// <summary>Initializes a new instance with a default message.</summary>
     public ImageHashMismatchException()
@@ -29,12 +29,12 @@ public sealed class ImageHashMismatchException : Exception
     /// <param name="actual">The digest of the bytes received.</param>
     /// <param name="url">The URL the bytes came from.</param>
     /// <param name="length">The number of bytes received.</param>
-    public ImageHashMismatchException(Sha3Digest expected, Sha3Digest actual, Uri url, long length)
-        : base(ErrorMessages.HashMismatch(expected, actual, url, length))
+    /// <param name="attempts">The attempts made on <paramref name="url"/>.</param>
+    public ImageHashMismatchException(Sha3Digest expected, Sha3Digest actual, Uri url, long length, int attempts)
+        : base(ErrorMessages.HashMismatch(expected, actual, url, length), url, null, attempts, null)
     {
         Expected = expected;
         Actual = actual;
-        Url = url;
         Length = length;
     }
 
@@ -43,9 +43,6 @@ public sealed class ImageHashMismatchException : Exception
 
     /// <summary>Gets the digest of the bytes received.</summary>
     public Sha3Digest Actual { get; }
-
-    /// <summary>Gets the URL the bytes came from, with its user info and query redacted.</summary>
-    public Uri? Url { get; }
 
     /// <summary>Gets the number of bytes received.</summary>
     public long Length { get; }

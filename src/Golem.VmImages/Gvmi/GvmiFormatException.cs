@@ -1,7 +1,7 @@
 namespace Golem.VmImages.Gvmi;
 
 /// <summary>A .gvmi file's metadata trailer is missing or corrupt; the base of the specific .gvmi exceptions.</summary>
-public class GvmiFormatException : Exception
+public class GvmiFormatException : VmImageException
 {
     /// <summary>Initializes a new instance.</summary>
     public GvmiFormatException()

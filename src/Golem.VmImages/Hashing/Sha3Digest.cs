@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Golem.VmImages;
@@ -11,28 +12,38 @@ namespace Golem.VmImages;
 /// <remarks>
 /// <para><c>default(Sha3Digest)</c> holds no digest: <see cref="IsDefault"/> is <see langword="true"/> and it formats as an empty string.</para>
 /// <para>Parsing accepts 56, 64, 96 or 128 hexadecimal digits in either case, ignoring surrounding white space.</para>
+/// <para>
+/// The two digest types convert both ways without allocating: an <see cref="ImageHash"/> converts implicitly to the
+/// SHA3-224 <see cref="Sha3Digest"/> it is, and a SHA3-224 digest converts back explicitly (or through
+/// <see cref="TryGetImageHash"/>). Fetching takes a <see cref="Sha3Digest"/> because a task package may name any SHA3
+/// length; everything that names a .gvmi file (publish, push, build, serve) speaks <see cref="ImageHash"/>.
+/// </para>
 /// </remarks>
 public readonly struct Sha3Digest : IEquatable<Sha3Digest>, ISpanParsable<Sha3Digest>, IUtf8SpanParsable<Sha3Digest>
 {
-    private readonly byte[]? _bytes;
+    private const int MaxSizeInBytes = 64;
 
-    private Sha3Digest(byte[] bytes)
+    private readonly Storage _bytes;
+    private readonly byte _length;
+
+    private Sha3Digest(ReadOnlySpan<byte> bytes)
     {
-        _bytes = bytes;
+        bytes.CopyTo(_bytes);
+        _length = (byte)bytes.Length;
     }
 
     /// <summary>Gets the digest length in bits: 224, 256, 384 or 512 (0 for <c>default</c>).</summary>
-    public int BitLength => (_bytes?.Length ?? 0) * 8;
+    public int BitLength => _length * 8;
 
     /// <summary>Gets the algorithm name, such as <c>SHA3-224</c>.</summary>
     public string AlgorithmName => IsDefault ? string.Empty : $"SHA3-{BitLength}";
 
     /// <summary>Gets a value indicating whether this is <c>default(Sha3Digest)</c>, which holds no digest.</summary>
-    [MemberNotNullWhen(false, nameof(_bytes))]
-    public bool IsDefault => _bytes is null;
+    public bool IsDefault => _length == 0;
 
-    /// <summary>Gets the digest bytes (empty for <c>default</c>).</summary>
-    public ReadOnlySpan<byte> Bytes => _bytes;
+    /// <summary>Gets the digest bytes (empty for <c>default</c>), valid as long as this value is.</summary>
+    [UnscopedRef]
+    public ReadOnlySpan<byte> Bytes => ((ReadOnlySpan<byte>)_bytes)[.._length];
 
     /// <summary>Indicates whether <paramref name="bitLength"/> is one of 224, 256, 384 and 512.</summary>
     /// <param name="bitLength">A digest length in bits.</param>
@@ -50,7 +61,7 @@ public readonly struct Sha3Digest : IEquatable<Sha3Digest>, ISpanParsable<Sha3Di
             throw new ArgumentException(ErrorMessages.UnsupportedDigestLength(digest.Length * 8), nameof(digest));
         }
 
-        return new Sha3Digest(digest.ToArray());
+        return new Sha3Digest(digest);
     }
 
     /// <summary>Parses 56, 64, 96 or 128 hexadecimal digits (either case, surrounding white space ignored).</summary>
@@ -156,8 +167,40 @@ public readonly struct Sha3Digest : IEquatable<Sha3Digest>, ISpanParsable<Sha3Di
             digits[i] = (char)int.CreateTruncating(hex[i]);
         }
 
-        digest = new Sha3Digest(Convert.FromHexString(digits));
+        Span<byte> bytes = stackalloc byte[hex.Length / 2];
+        Convert.FromHexString(digits, bytes, out _, out _);
+        digest = new Sha3Digest(bytes);
         return null;
+    }
+
+    /// <summary>Hashes <paramref name="source"/> to its end on the calling thread with SHA3 of <paramref name="bitLength"/> bits.</summary>
+    /// <param name="source">The stream to read.</param>
+    /// <param name="bitLength">The digest length: 224, 256, 384 or 512.</param>
+    /// <param name="progress">Receives the number of bytes hashed so far, every 16 MiB and at the end.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The digest.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bitLength"/> is not 224, 256, 384 or 512.</exception>
+    public static Sha3Digest HashData(Stream source, int bitLength, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var hasher = Hashing.Sha3Hasher.Create(bitLength);
+        Hashing.StreamHashing.AppendAll(hasher, source, progress, cancellationToken);
+        return hasher.GetCurrentDigest();
+    }
+
+    /// <summary>Hashes <paramref name="source"/> to its end with SHA3 of <paramref name="bitLength"/> bits, the next read overlapping the hashing of the last.</summary>
+    /// <param name="source">The stream to read.</param>
+    /// <param name="bitLength">The digest length: 224, 256, 384 or 512.</param>
+    /// <param name="progress">Receives the number of bytes hashed so far, every 16 MiB and at the end.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The digest.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bitLength"/> is not 224, 256, 384 or 512.</exception>
+    public static ValueTask<Sha3Digest> HashDataAsync(Stream source, int bitLength, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return HashDataCoreAsync(source, Hashing.Sha3Hasher.Create(bitLength), progress, cancellationToken);
     }
 
     /// <summary>Converts an image hash to the SHA3-224 digest it is.</summary>
@@ -171,7 +214,7 @@ public readonly struct Sha3Digest : IEquatable<Sha3Digest>, ISpanParsable<Sha3Di
             throw new ArgumentException(ErrorMessages.ImageHashIsDefault, nameof(hash));
         }
 
-        return new Sha3Digest(hash.ToArray());
+        return new Sha3Digest(hash.AsSpan());
     }
 
     /// <summary>
@@ -179,14 +222,25 @@ public readonly struct Sha3Digest : IEquatable<Sha3Digest>, ISpanParsable<Sha3Di
     /// <c>default(Sha3Digest)</c>, which every API taking a digest rejects by the name of its own parameter.
     /// </summary>
     /// <param name="hash">The image hash.</param>
-    public static implicit operator Sha3Digest(ImageHash hash) => hash.IsDefault ? default : new Sha3Digest(hash.ToArray());
+    public static implicit operator Sha3Digest(ImageHash hash) => hash.IsDefault ? default : new Sha3Digest(hash.AsSpan());
 
-    /// <summary>Gets this digest as an <see cref="ImageHash"/> when it is a SHA3-224 digest.</summary>
+    /// <summary>
+    /// Converts a SHA3-224 digest to the image hash it is, without allocating. <c>default(Sha3Digest)</c> converts to
+    /// <c>default(ImageHash)</c>.
+    /// </summary>
+    /// <param name="digest">The digest.</param>
+    /// <exception cref="InvalidCastException"><paramref name="digest"/> is a SHA3-256, -384 or -512 digest.</exception>
+    public static explicit operator ImageHash(Sha3Digest digest) =>
+        digest.IsDefault ? default
+        : digest.TryGetImageHash(out var hash) ? hash
+        : throw new InvalidCastException(ErrorMessages.NotAnImageHash(digest.AlgorithmName));
+
+    /// <summary>Gets this digest as an <see cref="ImageHash"/> when it is a SHA3-224 digest, without allocating.</summary>
     /// <param name="hash">The image hash, or <c>default</c>.</param>
     /// <returns><see langword="true"/> for a SHA3-224 digest.</returns>
     public bool TryGetImageHash(out ImageHash hash)
     {
-        hash = BitLength == 224 ? ImageHash.FromBytes(_bytes) : default;
+        hash = BitLength == 224 ? ImageHash.FromBytes(Bytes) : default;
         return !hash.IsDefault;
     }
 
@@ -219,4 +273,16 @@ public readonly struct Sha3Digest : IEquatable<Sha3Digest>, ISpanParsable<Sha3Di
     /// <param name="right">The second value.</param>
     /// <returns><see langword="true"/> when not equal.</returns>
     public static bool operator !=(Sha3Digest left, Sha3Digest right) => !left.Equals(right);
+
+    private static async ValueTask<Sha3Digest> HashDataCoreAsync(Stream source, Hashing.Sha3Hasher hasher, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        await Hashing.StreamHashing.AppendAllAsync(hasher, source, progress, cancellationToken).ConfigureAwait(false);
+        return hasher.GetCurrentDigest();
+    }
+
+    [InlineArray(MaxSizeInBytes)]
+    private struct Storage
+    {
+        private byte _element0;
+    }
 }

@@ -15,7 +15,7 @@ internal static class StreamHashing
     public const int BufferSize = 1 << 20;
 
     /// <summary>How many bytes pass between two progress reports.</summary>
-    public const long ProgressInterval = 16L << 20;
+    public const long ProgressInterval = OverlappedRead.ProgressInterval;
 
     /// <summary>Hashes a stream to its end on the calling thread: read a buffer, hash it, repeat.</summary>
     public static void AppendAll(
@@ -50,8 +50,8 @@ internal static class StreamHashing
         AppendAll(hasher, file, progress, cancellationToken);
     }
 
-    public static ValueTask AppendAllAsync(Sha3Hasher hasher, Stream source, IProgress<long>? progress, CancellationToken cancellationToken) =>
-        AppendOverlappedAsync(hasher, (buffer, token) => source.ReadAsync(buffer, token), progress, BufferSize, cancellationToken);
+    public static async ValueTask AppendAllAsync(Sha3Hasher hasher, Stream source, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        await OverlappedRead.StreamAsync(source, new HasherSink(hasher), progress, BufferSize, cancellationToken).ConfigureAwait(false);
 
     public static ValueTask AppendFileAsync(Sha3Hasher hasher, string path, IProgress<long>? progress, CancellationToken cancellationToken) =>
         AppendFileAsync(hasher, path, progress, BufferSize, cancellationToken);
@@ -68,80 +68,17 @@ internal static class StreamHashing
     /// Hashes the first <paramref name="length"/> bytes of an open file (fewer when the file is shorter) through the
     /// overlapped pipeline; returns how many bytes were hashed. The fetcher re-hashes a partial download with it.
     /// </summary>
-    internal static async ValueTask<long> AppendFileRangeAsync(
-        Sha3Hasher hasher, SafeFileHandle handle, long length, IProgress<long>? progress, int bufferSize, CancellationToken cancellationToken)
+    internal static ValueTask<long> AppendFileRangeAsync(
+        Sha3Hasher hasher, SafeFileHandle handle, long length, IProgress<long>? progress, int bufferSize, CancellationToken cancellationToken) =>
+        OverlappedRead.FileRangeAsync(handle, length, new HasherSink(hasher), progress, bufferSize, cancellationToken);
+
+    /// <summary>Feeds each buffer to the hasher on the reading thread.</summary>
+    private readonly struct HasherSink(Sha3Hasher hasher) : IReadSink
     {
-        long offset = 0;
-        await AppendOverlappedAsync(
-            hasher,
-            async (buffer, token) =>
-            {
-                var wanted = (int)Math.Min(buffer.Length, length - offset);
-                if (wanted <= 0)
-                {
-                    return 0;
-                }
-
-                var read = await RandomAccess.ReadAsync(handle, buffer[..wanted], offset, token).ConfigureAwait(false);
-                offset += read;
-                return read;
-            },
-            progress,
-            bufferSize,
-            cancellationToken).ConfigureAwait(false);
-        return offset;
-    }
-
-    /// <summary>
-    /// The pipeline: one read is always in flight into the buffer not being hashed. <paramref name="read"/> is
-    /// never called again before its previous task has completed, so it needs no thread safety.
-    /// </summary>
-    private static async ValueTask AppendOverlappedAsync(
-        Sha3Hasher hasher,
-        Func<Memory<byte>, CancellationToken, ValueTask<int>> read,
-        IProgress<long>? progress,
-        int bufferSize,
-        CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var current = ArrayPool<byte>.Shared.Rent(bufferSize);
-        var next = ArrayPool<byte>.Shared.Rent(bufferSize);
-        Task<int>? pending = null;
-        try
+        public ValueTask ConsumeAsync(ReadOnlyMemory<byte> data)
         {
-            var reports = new ProgressSchedule(progress);
-            pending = read(current.AsMemory(0, bufferSize), cancellationToken).AsTask();
-            while (true)
-            {
-                var count = await pending.ConfigureAwait(false);
-                pending = null;
-                if (count == 0)
-                {
-                    break;
-                }
-
-                // Start the next read before hashing this buffer.
-                cancellationToken.ThrowIfCancellationRequested();
-                pending = read(next.AsMemory(0, bufferSize), cancellationToken).AsTask();
-                hasher.Append(current.AsSpan(0, count));
-                (current, next) = (next, current);
-
-                reports.After(hasher.BytesHashed);
-            }
-
-            progress?.Report(hasher.BytesHashed);
-        }
-        finally
-        {
-            // A read still in flight (after a failure or cancellation) must finish before its buffer goes back to the pool.
-            if (pending is not null)
-            {
-                await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
-                    .ConfigureAwait(false);
-            }
-
-            ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(next);
+            hasher.Append(data.Span);
+            return ValueTask.CompletedTask;
         }
     }
 

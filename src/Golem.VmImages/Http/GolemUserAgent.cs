@@ -7,14 +7,18 @@ namespace Golem.VmImages.Http;
 /// The <c>User-Agent</c> the library sends to image registries and image servers: <c>Golem.VmImages/&lt;version&gt;</c>,
 /// so a server's operator can tell its clients apart.
 /// </summary>
-internal static class GolemUserAgent
+public static class GolemUserAgent
 {
-    /// <summary>The product token, for example <c>Golem.VmImages/0.1.0</c>.</summary>
+    /// <summary>The product token, for example <c>Golem.VmImages/0.2.0</c>.</summary>
     public static ProductInfoHeaderValue Value { get; } = new("Golem.VmImages", Version());
 
     /// <summary>Adds the token to <paramref name="client"/>'s default headers.</summary>
+    /// <param name="client">The client whose requests should carry the token.</param>
+    /// <returns><paramref name="client"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="client"/> is <see langword="null"/>.</exception>
     public static HttpClient Apply(HttpClient client)
     {
+        ArgumentNullException.ThrowIfNull(client);
         client.DefaultRequestHeaders.UserAgent.Add(Value);
         return client;
     }

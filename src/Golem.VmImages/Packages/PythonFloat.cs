@@ -9,8 +9,12 @@ namespace Golem.VmImages.Packages;
 /// <c>.0</c> for integral values while the decimal exponent is in [-4, 16), otherwise <c>d.ddde±XX</c> with at
 /// least two exponent digits (<c>1e-05</c>, <c>1e+16</c>).
 /// </summary>
-internal static class PythonFloat
+/// <remarks>The C# task-package snippets and the Python snippets of the CLI print resource minimums with it, so they read as the Python SDK would.</remarks>
+public static class PythonFloat
 {
+    /// <summary>Formats <paramref name="value"/> as Python's <c>repr(float)</c> does.</summary>
+    /// <param name="value">The value.</param>
+    /// <returns>The text Python would print, such as <c>0.5</c>, <c>2.0</c>, <c>1e-05</c> or <c>nan</c>.</returns>
     public static string Format(double value)
     {
         if (double.IsNaN(value))

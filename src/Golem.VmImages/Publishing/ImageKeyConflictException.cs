@@ -1,7 +1,7 @@
 namespace Golem.VmImages.Publishing;
 
 /// <summary>A different object is already stored at the key, and overwriting was not asked for.</summary>
-public class ImageKeyConflictException : ImagePublishException
+public sealed class ImageKeyConflictException : ImagePublishException
 {
     /// <summary>Initializes a new instance with a default message.</summary>
     public ImageKeyConflictException()

@@ -1,7 +1,7 @@
 namespace Golem.VmImages.Publishing;
 
 /// <summary>The image was stored, but its public URL does not serve it the way a provider downloads it.</summary>
-public class ImageNotPubliclyReadableException : ImagePublishException
+public sealed class ImageNotPubliclyReadableException : ImagePublishException
 {
     /// <summary>Initializes a new instance with a default message.</summary>
     public ImageNotPubliclyReadableException()

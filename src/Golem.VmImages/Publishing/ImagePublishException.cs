@@ -1,7 +1,7 @@
 namespace Golem.VmImages.Publishing;
 
 /// <summary>Publishing an image failed at the target, or the published image is not what providers can use.</summary>
-public class ImagePublishException : Exception
+public class ImagePublishException : VmImageException
 {
     /// <summary>Initializes a new instance with a default message.</summary>
     public ImagePublishException()

@@ -220,7 +220,7 @@ public sealed class ImagePublisher
             await _fetcher!.FetchAsync(hash, [url], new ImageFetchRequest { DestinationPath = scratch }, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is ImageHashMismatchException or ImageDownloadException or IOException)
+        catch (Exception ex) when (ex is ImageDownloadException or IOException)
         {
             throw new ImagePublishException(ErrorMessages.VerifyFailed(UrlRedaction.Redact(url), ex.Message), ex);
         }

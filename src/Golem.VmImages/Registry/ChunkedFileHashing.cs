@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Golem.VmImages.Hashing;
 
@@ -26,60 +25,25 @@ internal static class ChunkedFileHashing
         var chunkHashes = new byte[chunkCount * ImageDescriptor.ChunkHashSize];
         using var imageHasher = new ImageHasher();
         using var chunks = new ChunkHasher(chunkSize, chunkHashes);
-        var current = ArrayPool<byte>.Shared.Rent(StreamHashing.BufferSize);
-        var next = ArrayPool<byte>.Shared.Rent(StreamHashing.BufferSize);
-        Task<int>? pending = null;
-        long offset = 0;
-        try
+        var read = await OverlappedRead.FileRangeAsync(handle, length, new BothSink(imageHasher, chunks), progress, StreamHashing.BufferSize, cancellationToken).ConfigureAwait(false);
+        if (read != length || RandomAccess.GetLength(handle) != length)
         {
-            var nextReport = StreamHashing.ProgressInterval;
-            pending = RandomAccess.ReadAsync(handle, current.AsMemory(0, StreamHashing.BufferSize), offset, cancellationToken).AsTask();
-            while (true)
-            {
-                var count = await pending.ConfigureAwait(false);
-                pending = null;
-                if (count == 0 || offset + count > length)
-                {
-                    break;
-                }
-
-                offset += count;
-                cancellationToken.ThrowIfCancellationRequested();
-                pending = RandomAccess.ReadAsync(handle, next.AsMemory(0, StreamHashing.BufferSize), offset, cancellationToken).AsTask();
-                var buffer = current;
-                var chunkWork = Task.Run(() => chunks.Append(buffer.AsSpan(0, count)), CancellationToken.None);
-                imageHasher.Append(current.AsSpan(0, count));
-                await chunkWork.ConfigureAwait(false);
-                (current, next) = (next, current);
-                if (progress is not null && offset >= nextReport)
-                {
-                    progress.Report(offset);
-                    nextReport = offset + StreamHashing.ProgressInterval;
-                }
-            }
-
-            if (offset != length || RandomAccess.GetLength(handle) != length)
-            {
-                throw new IOException(ErrorMessages.DescriptorFileChanged(path, length, RandomAccess.GetLength(handle)));
-            }
-
-            chunks.Finish();
-            progress?.Report(offset);
-        }
-        finally
-        {
-            // A read still in flight (after a failure or cancellation) must finish before its buffer goes back to the pool.
-            if (pending is not null)
-            {
-                await pending.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
-                    .ConfigureAwait(false);
-            }
-
-            ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(next);
+            throw new IOException(ErrorMessages.DescriptorFileChanged(path, length, RandomAccess.GetLength(handle)));
         }
 
+        chunks.Finish();
         return new ImageDescriptor(length, chunkSize, imageHasher.GetHashAndReset(), chunkHashes);
+    }
+
+    /// <summary>Hashes each buffer into the SHA3-224 of the file here and into its chunks' SHA-256 on a pool thread, side by side.</summary>
+    private sealed class BothSink(ImageHasher image, ChunkHasher chunks) : IReadSink
+    {
+        public async ValueTask ConsumeAsync(ReadOnlyMemory<byte> data)
+        {
+            var chunkWork = Task.Run(() => chunks.Append(data.Span), CancellationToken.None);
+            image.Append(data.Span);
+            await chunkWork.ConfigureAwait(false);
+        }
     }
 
     /// <summary>SHA-256 per chunk over data that arrives in buffers that need not line up with chunk boundaries.</summary>

@@ -1,7 +1,7 @@
 namespace Golem.VmImages.Registry;
 
 /// <summary>The image registry could not resolve an image; the base of the more specific registry exceptions.</summary>
-public class ImageRegistryException : Exception
+public class ImageRegistryException : VmImageException
 {
     /// <summary>Initializes a new instance.</summary>
     public ImageRegistryException()

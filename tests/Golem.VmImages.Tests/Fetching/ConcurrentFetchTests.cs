@@ -47,7 +47,7 @@ public sealed class ConcurrentFetchTests : FetcherTestBase
         var loser = fetcher.FetchAsync(DigestOf(second.Body), [Server.Image(second.Name)], new ImageFetchRequest { DestinationPath = destination });
 
         var image = await winner;
-        var ex = await Assert.ThrowsAsync<IOException>(() => loser);
+        var ex = await Assert.ThrowsAsync<ImageDestinationConflictException>(() => loser);
         Assert.That(image.Digest, Is.EqualTo(DigestOf(first.Body)));
         Assert.That(ex!.Message, Does.Contain("already holds another file"));
         Assert.That(await File.ReadAllBytesAsync(destination), Is.EqualTo(first.Body));

@@ -919,7 +919,8 @@ public sealed class FaultTests : FetcherTestBase
         Assert.That((again.FromCache, Server.RequestCount), Is.EqualTo((true, 1)), "the same image already there is returned after hashing it, not downloaded again");
 
         var other = DigestOf(MakeBody(Size, 9));
-        var ex = await Assert.ThrowsAsync<IOException>(() => fetcher.FetchAsync(other, [Server.Image()], new ImageFetchRequest { DestinationPath = destination }));
+        var ex = await Assert.ThrowsAsync<ImageDestinationConflictException>(() => fetcher.FetchAsync(other, [Server.Image()], new ImageFetchRequest { DestinationPath = destination }));
+        Assert.That((ex!.Destination, ex.ExistingLength), Is.EqualTo((destination, (long)Server.Body.Length)));
         Assert.That(ex!.Message, Does.Contain("already holds another file"));
         Assert.That(await File.ReadAllBytesAsync(destination), Is.EqualTo(Server.Body), "a verified image never replaces another file");
         Assert.That(Directory.GetFiles(Path.GetDirectoryName(destination)!), Has.Length.EqualTo(1), "no partial or lock file is left next to the destination");

@@ -25,6 +25,36 @@ public class Sha3DigestTests
     }
 
     [Test]
+    public void Conversions_BothWays_AllocateNothing()
+    {
+        var hash = ImageHash.Parse("c2b8d4e6a0f1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d0f2a4c6e8b0d1");
+        Sha3Digest digest = hash;
+        _ = (ImageHash)digest;
+        _ = Sha3Digest.Parse("6b4e03423667dbb73b6e15454f0eb1abd4597f9a1b078e3f5b5a6bc7");
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            digest = hash;
+            hash = (ImageHash)digest;
+            _ = Sha3Digest.FromBytes(hash.AsSpan());
+            _ = Sha3Digest.Parse("6b4e03423667dbb73b6e15454f0eb1abd4597f9a1b078e3f5b5a6bc7".AsSpan());
+        }
+
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(hash, Is.EqualTo(ImageHash.Parse("c2b8d4e6a0f1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d0f2a4c6e8b0d1")));
+    }
+
+    [Test]
+    public void ExplicitConversion_DigestOfOtherLength_ThrowsNamingTheAlgorithm()
+    {
+        var digest = Sha3Digest.FromBytes(new byte[32]);
+
+        Assert.That(() => (ImageHash)digest, Throws.TypeOf<InvalidCastException>().With.Message.EqualTo("A SHA3-256 digest is not an image hash; expected a SHA3-224 digest."));
+        Assert.That((ImageHash)default(Sha3Digest), Is.EqualTo(default(ImageHash)));
+    }
+
+    [Test]
     public void FromImageHash_Default_Throws()
     {
         Assert.That(() => Sha3Digest.FromImageHash(default), Throws.ArgumentException.With.Property("ParamName").EqualTo("hash"));
