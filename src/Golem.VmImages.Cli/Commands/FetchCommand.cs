@@ -23,6 +23,7 @@ internal static class FetchCommand
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var attempts = new Option<int>("--attempts") { Description = "Attempts per URL.", DefaultValueFactory = _ => ImageFetcherOptions.DefaultMaxAttempts }.Positive();
         var maxSize = NumberOptions.Size("--max-size", "The largest image accepted (10G, 512MiB, 1.5GB or bytes; default 64 GiB); a longer body fails with exit code 6.");
+        var minFree = NumberOptions.Size("--min-free", "The free space the download keeps on the cache's (or --output's) volume, checked before and every 4 MiB while writing (default 512MiB; 0 checks only that the image fits); falling below it stops the fetch with exit code 5.");
         var verify = new Option<bool>("--verify") { Description = "Re-hash a cached image before returning it (a hit is otherwise checked by size only); a file that no longer matches is evicted and fetched again." };
         var progress = new ProgressOptions("Print no progress line and no notes about retries and resumes (errors are still printed).");
         var command = new Command("fetch", "Download an image, verify it against its digest in one pass, and store it under its content address (resumes and retries).");
@@ -33,6 +34,7 @@ internal static class FetchCommand
         command.Options.Add(json);
         command.Options.Add(attempts);
         command.Options.Add(maxSize);
+        command.Options.Add(minFree);
         command.Options.Add(verify);
         progress.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -72,6 +74,11 @@ internal static class FetchCommand
             if (parseResult.GetValue(maxSize) is { } limit)
             {
                 options.MaxImageSize = limit;
+            }
+
+            if (parseResult.GetValue(minFree) is { } reserve)
+            {
+                options.MinimumFreeDiskSpace = reserve;
             }
 
             if (cacheDirectory is not null)
