@@ -41,6 +41,11 @@ internal static class BuildCommand
         {
             var error = parseResult.InvocationConfiguration.Error;
             var outputFile = parseResult.GetRequiredValue(output);
+            if (await ImageFileInput.RefuseSpecialFileAsync(error, "build", parseResult.GetRequiredValue(source), allowDirectory: true).ConfigureAwait(false))
+            {
+                return ExitCodes.Failure;
+            }
+
             try
             {
                 var options = new GvmiBuildOptions

@@ -42,6 +42,11 @@ internal static class PublishCommand
             var stdout = parseResult.InvocationConfiguration.Output;
             var stderr = parseResult.InvocationConfiguration.Error;
             var path = parseResult.GetRequiredValue(file).FullName;
+            if (await ImageFileInput.RefuseSpecialFileAsync(stderr, "publish", path).ConfigureAwait(false))
+            {
+                return ExitCodes.Failure;
+            }
+
             Uri? publicBase = null;
             if (parseResult.GetValue(publicBaseUrl) is { } baseText
                 && (!Uri.TryCreate(baseText, UriKind.Absolute, out publicBase) || publicBase.Scheme is not ("http" or "https")))

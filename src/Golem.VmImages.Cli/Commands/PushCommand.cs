@@ -43,6 +43,11 @@ internal static class PushCommand
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             var path = parseResult.GetRequiredValue(file);
+            if (await ImageFileInput.RefuseSpecialFileAsync(error, "push", path).ConfigureAwait(false))
+            {
+                return ExitCodes.Failure;
+            }
+
             var tagValue = parseResult.GetValue(tag);
 
             // The access token travels in request bodies: never follow a redirect with it.

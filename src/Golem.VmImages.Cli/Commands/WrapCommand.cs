@@ -34,6 +34,11 @@ internal static class WrapCommand
                 Volumes = parseResult.GetValue(volume) ?? [],
             };
             var outputPath = parseResult.GetRequiredValue(output).FullName;
+            if (await ImageFileInput.RefuseSpecialFileAsync(parseResult.InvocationConfiguration.Error, "wrap", parseResult.GetRequiredValue(squashfs).FullName).ConfigureAwait(false))
+            {
+                return ExitCodes.Failure;
+            }
+
             if (Path.Exists(outputPath))
             {
                 await parseResult.InvocationConfiguration.Error.WriteLineAsync("gvmi wrap: " + ErrorText.OutputExists("--output", outputPath)).ConfigureAwait(false);

@@ -27,6 +27,9 @@ internal static partial class ErrorMessages
     public static string GvmiConfigTooLarge(int length) =>
         Format("The container config JSON is {0} bytes long; expected at most 99999999 bytes (the 8-digit length field).", length);
 
+    public static string GvmiNotRegularFile(string path, string kind) =>
+        Format("'{0}' is {1}, not a regular file; expected a .gvmi file, whose metadata is read from its end.", path, kind);
+
     public static string GvmiNotSquashfs(string found) =>
         Format("The squashfs input starts with bytes {0}; expected the squashfs magic 'hsqs' (68-73-71-73).", found);
 

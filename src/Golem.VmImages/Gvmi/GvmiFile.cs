@@ -35,7 +35,7 @@ public static class GvmiFile
     /// <exception cref="GvmiLengthFieldException">The length field is not 8 digits or is larger than the file.</exception>
     /// <exception cref="GvmiCrcMismatchException">The stored CRC-32 does not match the JSON.</exception>
     /// <exception cref="GvmiConfigException">The JSON is not a valid container config.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="IOException">The file cannot be read, or is not a regular file (a FIFO, a socket, a device or a directory is refused before it is opened).</exception>
     public static Task<GvmiMetadata> ReadMetadataAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -197,6 +197,11 @@ public static class GvmiFile
 
     private static async Task<GvmiMetadata> ReadMetadataFromFileAsync(string path, CancellationToken cancellationToken)
     {
+        if (NonRegularFile.Describe(path) is { } kind)
+        {
+            throw new IOException(ErrorMessages.GvmiNotRegularFile(path, kind));
+        }
+
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.RandomAccess);
         await using (file.ConfigureAwait(false))
         {
