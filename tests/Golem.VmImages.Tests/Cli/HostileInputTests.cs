@@ -36,7 +36,7 @@ public class HostileInputTests
     /// <summary>Builds a .gvmi by hand with any JSON payload and a correct CRC.</summary>
     internal static byte[] Build(byte[] json)
     {
-        var squashfs = "hsqs-not-really-a-filesystem"u8.ToArray();
+        var squashfs = Golem.VmImages.Tests.Gvmi.TestSquashfs.Create(128);
         var result = new byte[squashfs.Length + 4 + json.Length + 8];
         squashfs.CopyTo(result, 0);
         BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(squashfs.Length), Crc32.HashToUInt32(json));
@@ -93,6 +93,26 @@ public class HostileInputTests
 
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(error, Does.EndWith("folder: Is a directory\n"));
+    }
+
+    [TestCase("inspect")]
+    [TestCase("package")]
+    public async Task TrailerOnly_NoSquashfs_Refused(string command)
+    {
+        // A file holding only a valid trailer (38 bytes in the fault campaign), no squashfs a provider could mount.
+        var json = "{\"Cmd\":[\"/bin/sh\"]}"u8.ToArray();
+        var bytes = new byte[4 + json.Length + 8];
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, Crc32.HashToUInt32(json));
+        json.CopyTo(bytes, 4);
+        Encoding.ASCII.GetBytes(json.Length.ToString("D8", System.Globalization.CultureInfo.InvariantCulture)).CopyTo(bytes, 4 + json.Length);
+        await File.WriteAllBytesAsync("trailer.gvmi", bytes);
+        var args = command == "package" ? new[] { command, "trailer.gvmi", "--url", "http://127.0.0.1/x.gvmi" } : [command, "trailer.gvmi"];
+
+        var (exitCode, output, error) = await RunAsync(args);
+
+        Assert.That(exitCode, Is.EqualTo(1), error);
+        Assert.That(output, Is.Empty);
+        Assert.That(error, Does.Contain("holds 0 bytes before its trailer; expected a squashfs image of at least 96 bytes (its superblock)."));
     }
 
     [Test]
