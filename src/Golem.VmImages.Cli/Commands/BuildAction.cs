@@ -20,6 +20,11 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
             throw new FileNotFoundException(null, source);
         }
 
+        if (pull is null && ImageFileInput.SpecialFileProblem(source, allowDirectory: true) is { } problem)
+        {
+            throw new InputException($"{source}: {problem}");
+        }
+
         OutputFile.RequireWritableDirectory(output.ToString());
 
         GvmiBuildResult result;

@@ -12,7 +12,7 @@ internal sealed class FetchCommand : Command
         : base("fetch", "Download an image, verify it against its digest in one pass, and store it under its content address (resumes and retries).")
     {
         Arguments.Add(Sources);
-        foreach (var option in (Option[])[Hash, Cache, Output, Json, Attempts, MaxSize, Verify])
+        foreach (var option in (Option[])[Hash, Cache, Output, Json, Attempts, MaxSize, MinFree, Verify])
         {
             Options.Add(option);
         }
@@ -38,6 +38,8 @@ internal sealed class FetchCommand : Command
     public Option<int> Attempts { get; } = new Option<int>("--attempts") { Description = "Attempts per URL.", DefaultValueFactory = _ => ImageFetcherOptions.DefaultMaxAttempts }.Positive();
 
     public Option<long?> MaxSize { get; } = NumberOptions.Size("--max-size", "The largest image accepted (10G, 512MiB, 1.5GB or bytes; default 64 GiB); a longer body fails with exit code 6.");
+
+    public Option<long?> MinFree { get; } = NumberOptions.Size("--min-free", "The free space the download keeps on the cache's (or --output's) volume, checked before and every 4 MiB while writing (default 512MiB; 0 checks only that the image fits); falling below it stops the fetch with exit code 5.");
 
     public Option<bool> Verify { get; } = new("--verify") { Description = "Re-hash a cached image before returning it (a hit is otherwise checked by size only); a file that no longer matches is evicted and fetched again." };
 
@@ -72,6 +74,11 @@ internal sealed class FetchCommand : Command
         if (parseResult.GetValue(MaxSize) is { } limit)
         {
             options.MaxImageSize = limit;
+        }
+
+        if (parseResult.GetValue(MinFree) is { } reserve)
+        {
+            options.MinimumFreeDiskSpace = reserve;
         }
 
         if (cacheDirectory is not null)

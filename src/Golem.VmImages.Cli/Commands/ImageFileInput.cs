@@ -4,8 +4,10 @@ using Golem.VmImages.Gvmi;
 namespace Golem.VmImages.Cli.Commands;
 
 /// <summary>
-/// Checks a <c>.gvmi</c> argument before it is read: its metadata trailer is at the end, so it must be a regular file
-/// (a pipe such as <c>/dev/stdin</c> or <c>&lt;(cmd)</c> cannot be read backwards). Problems are worded as coreutils words them.
+/// Checks a file argument before it is read: an image's metadata trailer is at the end, so it must be a regular file
+/// (a pipe such as <c>/dev/stdin</c> or <c>&lt;(cmd)</c> cannot be read backwards); and no input may be a FIFO, a
+/// socket or a device, which are refused before they are opened (opening a FIFO waits for a writer, forever if none
+/// comes). Problems are worded as coreutils words them.
 /// </summary>
 internal static class ImageFileInput
 {
@@ -20,6 +22,11 @@ internal static class ImageFileInput
             return "Is a directory";
         }
 
+        if (SpecialFileProblem(path, allowDirectory: false) is { } special)
+        {
+            return special;
+        }
+
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
@@ -30,6 +37,10 @@ internal static class ImageFileInput
             return ErrorText.Describe(ex);
         }
     }
+
+    /// <summary>Why <paramref name="path"/> is refused as an input without opening it (a FIFO, a socket, a device, or a directory unless allowed), or null.</summary>
+    public static string? SpecialFileProblem(string path, bool allowDirectory) =>
+        NonRegularFile.Describe(path, allowDirectory) is { } kind ? $"{char.ToUpperInvariant(kind[0])}{kind[1..]}, not a regular file; give the input as a file" : null;
 
     /// <summary>
     /// Throws when <paramref name="path"/> (as the user typed it) cannot be read as an image: a missing file is a

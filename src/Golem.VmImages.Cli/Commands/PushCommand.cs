@@ -44,6 +44,12 @@ internal static class PushCommand
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             var path = parseResult.GetRequiredValue(file);
+            if (ImageFileInput.SpecialFileProblem(path, allowDirectory: false) is { } problem)
+            {
+                await error.WriteLineAsync($"gvmi push: {TerminalText.Escape(path)}: {problem}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
             var tagValue = parseResult.GetValue(tag);
 
             // The access token travels in request bodies: never follow a redirect with it.

@@ -79,7 +79,7 @@ internal sealed class ImageServer : IAsyncDisposable
         builder.Logging.AddFilter<ServeErrorLogger>("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         var app = builder.Build();
-        var handler = new RequestHandler(catalog, new AccessLog(options.Quiet ? null : TextWriter.Synchronized(accessLog), options.TimeProvider), errors);
+        var handler = new RequestHandler(catalog, new AccessLog(options.Quiet ? null : TextWriter.Synchronized(accessLog), options.TimeProvider), errors, options);
         app.Run(handler.HandleAsync);
 
         try
@@ -184,7 +184,7 @@ internal sealed class ImageServer : IAsyncDisposable
         url.AbsolutePath.EndsWith('/') ? url : new UriBuilder(url) { Path = url.AbsolutePath + "/" }.Uri;
 
     /// <summary>The one request delegate: dispatch, access log, and error reporting.</summary>
-    private sealed class RequestHandler(ServedImageCatalog catalog, AccessLog accessLog, TextWriter error)
+    private sealed class RequestHandler(ServedImageCatalog catalog, AccessLog accessLog, TextWriter error, ServeOptions options)
     {
         /// <summary>Known once Kestrel has bound its ports (port 0 picks one); a request cannot arrive much sooner.</summary>
         public TaskCompletionSource<Uri> BaseAddress { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -289,6 +289,9 @@ internal sealed class ImageServer : IAsyncDisposable
                 {
                     if (image.Matches(RandomAccess.GetLength(file), File.GetLastWriteTimeUtc(file)))
                     {
+                        // The slow-client rule counts what the client receives, not what the kernel buffers.
+                        using var watch = ClientProgressWatch.Start(context, options, received =>
+                            error.WriteLine(ServeMessages.SlowClientCut(AccessLog.ClientOf(context), received, options.MinDataRate, options.MinDataRateGracePeriod)));
                         await ImageResponder.RespondAsync(context, image, file, sent).ConfigureAwait(false);
                         return;
                     }

@@ -70,6 +70,9 @@ internal static class ServeMessages
     public static string RequestFailed(string method, string target, string client, Exception ex) =>
         Format("error serving {0} {1} to {2}: {3}: {4}", method, target, client, ex.GetType().Name, ex.Message);
 
+    public static string SlowClientCut(string client, long received, double minimumRate, TimeSpan period) =>
+        Format("cut off {0}: it received {1} bytes in the last {2} s, under the {3} bytes/s a client must read.", client, received, period.TotalSeconds, minimumRate);
+
     /// <summary>The cause of <paramref name="ex"/> in a few words (the innermost socket or OS message when there is one).</summary>
     public static string Reason(Exception ex)
     {

@@ -57,10 +57,26 @@ internal static partial class ErrorMessages
     public static string DiskWriteFailed(long offset, string reason) =>
         Format("Writing the partial file at byte {0} failed ({1}); expected the disk to accept the write, the partial file is kept for resuming.", offset, reason);
 
+    public static string DiskWriteFailedNothingToResume(long offset, string reason) =>
+        Format("Writing the partial file at byte {0} failed ({1}); expected the disk to accept the write, the partial file is deleted, as the server gave no length and validator to resume it from.", offset, reason);
+
     public static string DiskFull(string directory) => Format("The volume of '{0}' is out of space.", directory);
 
     public static string NotEnoughDiskSpace(string directory, long available, long needed, long reserve) =>
         Format("The volume of '{0}' has {1} bytes free; expected room for {2} more bytes while keeping {3} bytes free.", directory, available, needed, reserve);
+
+    public static string NotEnoughDiskSpaceForUnknownLength(string directory, long available, long reserve) =>
+        Format("The volume of '{0}' has {1} bytes free, less than the {2} bytes a download keeps free; expected more free space or a lower reserve.", directory, available, reserve);
+
+    public static string BelowFreeSpaceReserve(string directory, long available, long reserve, long offset, bool kept) =>
+        Format(
+            kept
+                ? "The download stopped at byte {3}: the volume of '{0}' has {1} bytes free and the next writes would leave less than the {2} bytes a download keeps free; the partial file is kept for resuming."
+                : "The download stopped at byte {3}: the volume of '{0}' has {1} bytes free and the next writes would leave less than the {2} bytes a download keeps free; the partial file is deleted, as the server gave no length and validator to resume it from.",
+            directory,
+            available,
+            reserve,
+            offset);
 
     public static string LocalFileUnreadable(Uri url, string reason) => Format("The local file {0} could not be read ({1}); expected a readable image file.", url.LocalPath, reason);
 

@@ -17,6 +17,9 @@ internal sealed class ImageDownloader(ImageFetcherOptions options, Func<HttpClie
     /// <summary>Gets or sets the distance, in bytes, between two write-back hints to the kernel; 0 turns them off (see <see cref="WriteBack"/>).</summary>
     public long WriteBackInterval { get; set; } = WriteBack.DefaultInterval;
 
+    /// <summary>Gets or sets the most bytes written between two checks of the volume's free space (see <see cref="FreeSpaceGuard"/>).</summary>
+    public long FreeSpaceCheckInterval { get; set; } = FreeSpaceGuard.DefaultCheckInterval;
+
     /// <summary>Gets the number of write-back hints given so far.</summary>
     public int WriteBackHints => Volatile.Read(ref _writeBackHints);
 
@@ -52,7 +55,18 @@ internal sealed class ImageDownloader(ImageFetcherOptions options, Func<HttpClie
         }
         catch (DiskWriteException ex)
         {
-            throw new ImageDownloadException(ex.Message, d.SafeUrl, d.Status, d.Attempt, ex);
+            if (IsResumable(d))
+            {
+                throw new ImageDownloadException(ex.Message, d.SafeUrl, d.Status, d.Attempt, ex);
+            }
+
+            var offset = d.Offset;
+            d.RestartFromZero();
+            throw new ImageDownloadException(ErrorMessages.DiskWriteFailedNothingToResume(offset, ex.InnerException!.Message), d.SafeUrl, d.Status, d.Attempt, ex);
+        }
+        catch (FreeSpaceReserveException ex)
+        {
+            throw BelowReserve(d, ex, keep: IsResumable(d));
         }
         catch (BodyOverrunException ex)
         {
@@ -102,7 +116,16 @@ internal sealed class ImageDownloader(ImageFetcherOptions options, Func<HttpClie
             d.AcceptLocal(source.Length);
             using var unused = new CancellationTokenSource();
             var observer = new AttemptObserver(d, unused, Timeout.InfiniteTimeSpan, long.MaxValue, metrics, progress, time);
-            await TransferPipeline.CopyAsync(source, Context(d, observer, bindToTotal: false), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await TransferPipeline.CopyAsync(source, Context(d, observer, bindToTotal: false), cancellationToken).ConfigureAwait(false);
+            }
+            catch (FreeSpaceReserveException ex)
+            {
+                // A local copy always starts from byte 0, so its partial is worth nothing.
+                throw BelowReserve(d, ex, keep: false);
+            }
+
             Interlocked.Add(ref _writeBackHints, observer.WriteBackHints);
         }
 
@@ -121,8 +144,29 @@ internal sealed class ImageDownloader(ImageFetcherOptions options, Func<HttpClie
         Url = d.Url,
         BufferSize = options.BufferSize,
         WriteBackInterval = WriteBackInterval,
+        FreeSpace = options.MinimumFreeDiskSpace > 0 ? new FreeSpaceGuard(Path.GetDirectoryName(d.Reservation.PartialPath)!, options.MinimumFreeDiskSpace, d.Offset, FreeSpaceCheckInterval) : null,
         Observer = observer,
     };
+
+    /// <summary>
+    /// Gets a value indicating whether a later run could resume the partial file: the server announced the whole
+    /// length and gave a validator for <c>If-Range</c> (a strong ETag, or Last-Modified).
+    /// </summary>
+    private static bool IsResumable(ResumableDownload d) =>
+        d.Total is not null && (d.ETag is { } etag && !etag.StartsWith("W/", StringComparison.Ordinal) || d.LastModified is not null);
+
+    /// <summary>The download stopped to keep the volume's reserve: keeps the partial file only when it can be resumed, else deletes it.</summary>
+    private ImageDownloadException BelowReserve(ResumableDownload d, FreeSpaceReserveException ex, bool keep)
+    {
+        var offset = d.Offset;
+        FetcherLog.TransferFailed(logger, d.SafeUrl, offset, ex.Message);
+        if (!keep)
+        {
+            d.RestartFromZero();
+        }
+
+        return new ImageDownloadException(ErrorMessages.BelowFreeSpaceReserve(ex.Directory, ex.Available, ex.Reserve, offset, keep), d.SafeUrl, d.Status, d.Attempt, ex);
+    }
 
     private long StallWindowBytes() =>
         Math.Max(1, (long)Math.Min(long.MaxValue / 2, options.MinimumBytesPerSecond * options.StallTimeout.TotalSeconds));
@@ -291,7 +335,10 @@ internal sealed class ImageDownloader(ImageFetcherOptions options, Func<HttpClie
         var needed = Math.Max(0, (total ?? d.Offset) - d.Offset);
         if (available - needed < options.MinimumFreeDiskSpace)
         {
-            throw new ImageDownloadException(ErrorMessages.NotEnoughDiskSpace(directory, available, needed, options.MinimumFreeDiskSpace), d.SafeUrl, null, d.Attempt, new IOException(ErrorMessages.DiskFull(directory), hresult: 28 /* ENOSPC: a full disk, as .NET reports it on Unix */));
+            var message = total is null
+                ? ErrorMessages.NotEnoughDiskSpaceForUnknownLength(directory, available, options.MinimumFreeDiskSpace)
+                : ErrorMessages.NotEnoughDiskSpace(directory, available, needed, options.MinimumFreeDiskSpace);
+            throw new ImageDownloadException(message, d.SafeUrl, null, d.Attempt, new IOException(ErrorMessages.DiskFull(directory), hresult: 28 /* ENOSPC: a full disk, as .NET reports it on Unix */));
         }
     }
 

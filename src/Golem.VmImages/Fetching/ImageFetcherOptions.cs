@@ -63,9 +63,17 @@ public sealed class ImageFetcherOptions
     /// <remarks>Valid from 0 to <see cref="long.MaxValue"/>.</remarks>
     public long MaxImageSize { get; set; } = 64L << 30;
 
-    /// <summary>Gets or sets the free disk space, in bytes, a download must leave on the cache's volume.</summary>
+    /// <summary>Gets or sets the free disk space, in bytes, a download must leave on the volume it writes to (the cache's, or the destination's).</summary>
     /// <value>The default is 512 MiB.</value>
-    /// <remarks>Valid from 0 to <see cref="long.MaxValue"/>.</remarks>
+    /// <remarks>
+    /// Valid from 0 to <see cref="long.MaxValue"/>. The reserve holds while the download runs: it is checked before
+    /// the body (against the announced length, when there is one) and again at least every 4 MiB written (more often
+    /// near the reserve), and the fetch stops with an <see cref="ImageDownloadException"/> (its inner exception an
+    /// <see cref="IOException"/>) before a write that would take the volume below it. The partial file is then kept
+    /// only where a later fetch can resume it (the server announced the length and gave a strong ETag or a
+    /// Last-Modified date); otherwise, as for an endless body without a length, it is deleted. 0 turns the reserve off:
+    /// only a full volume stops the download then, with the same rule for the partial file.
+    /// </remarks>
     public long MinimumFreeDiskSpace { get; set; } = 512L << 20;
 
     /// <summary>Gets or sets the maximum number of redirects followed per request.</summary>

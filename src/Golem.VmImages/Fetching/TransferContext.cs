@@ -30,6 +30,9 @@ internal sealed class TransferContext
     /// <summary>Gets the distance between two write-back hints to the kernel; 0 turns them off.</summary>
     public long WriteBackInterval { get; init; }
 
+    /// <summary>Gets the check of the volume's free-space reserve made before each write, or <see langword="null"/> for none.</summary>
+    public FreeSpaceGuard? FreeSpace { get; init; }
+
     /// <summary>Gets who is told about reads, commits and write-back hints.</summary>
     public required ITransferObserver Observer { get; init; }
 }

@@ -22,6 +22,7 @@ internal static class TransferPipeline
     /// <summary>Copies <paramref name="source"/> into the context's file from its offset; returns the new offset.</summary>
     /// <exception cref="ImageTooLargeException">The body would take the file beyond <see cref="TransferContext.MaxLength"/>.</exception>
     /// <exception cref="BodyOverrunException">The body would take the file beyond <see cref="TransferContext.AnnouncedLength"/>.</exception>
+    /// <exception cref="FreeSpaceReserveException">A write would take the volume below its reserve (<see cref="TransferContext.FreeSpace"/>).</exception>
     /// <remarks>
     /// The write stage also starts the kernel's write-back every <see cref="TransferContext.WriteBackInterval"/> bytes
     /// (see <see cref="WriteBack"/>), on the write's own thread, so the disk keeps up with the download instead of
@@ -53,6 +54,7 @@ internal static class TransferPipeline
                     try
                     {
                         cancellationToken.ThrowIfCancellationRequested();
+                        context.FreeSpace?.BeforeWrite(offset, item.Count);
                         var write = WriteAsync(file, item.Buffer.AsMemory(0, item.Count), offset, writeBack);
                         hasher.Append(item.Buffer.AsSpan(0, item.Count));
                         await write.ConfigureAwait(false);

@@ -27,6 +27,24 @@ internal static partial class ErrorMessages
     public static string GvmiConfigTooLarge(int length) =>
         Format("The container config JSON is {0} bytes long; expected at most 99999999 bytes (the 8-digit length field).", length);
 
+    public static string SquashfsTooShort(string source, long length, int minimum) =>
+        Format("The .gvmi file {0} holds {1} bytes before its trailer; expected a squashfs image of at least {2} bytes (its superblock).", source, length, minimum);
+
+    public static string SquashfsNoMagic(string source, string found) =>
+        Format("The .gvmi file {0} starts with bytes {1}; expected a squashfs image, whose magic is 'hsqs' (68-73-71-73).", source, found);
+
+    public static string SquashfsVersion(string source, int major, int minor) =>
+        Format("The squashfs image in the .gvmi file {0} is version {1}.{2}; expected version 4.0, the one Linux mounts.", source, major, minor);
+
+    public static string SquashfsCompression(string source, string compression) =>
+        Format("The squashfs image in the .gvmi file {0} is compressed with {1}; expected gzip, lzo, lz4 or xz, which the provider's kernel mounts.", source, compression);
+
+    public static string SquashfsBytesUsed(string source, ulong bytesUsed, long squashfsLength) =>
+        Format("The squashfs superblock of the .gvmi file {0} says the image uses {1} bytes, but {2} bytes come before the trailer; expected the image to end at or before the trailer.", source, bytesUsed, squashfsLength);
+
+    public static string GvmiNotRegularFile(string path, string kind) =>
+        Format("'{0}' is {1}, not a regular file; expected a .gvmi file, whose metadata is read from its end.", path, kind);
+
     public static string GvmiNotSquashfs(string found) =>
         Format("The squashfs input starts with bytes {0}; expected the squashfs magic 'hsqs' (68-73-71-73).", found);
 

@@ -35,7 +35,8 @@ public static class GvmiFile
     /// <exception cref="GvmiLengthFieldException">The length field is not 8 digits or is larger than the file.</exception>
     /// <exception cref="GvmiCrcMismatchException">The stored CRC-32 does not match the JSON.</exception>
     /// <exception cref="GvmiConfigException">The JSON is not a valid container config.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="GvmiSquashfsException">The file does not start with a squashfs 4.0 superblock the provider can mount (magic, version, <c>bytes_used</c> within the file, gzip, lzo, lz4 or xz compression).</exception>
+    /// <exception cref="IOException">The file cannot be read, or is not a regular file (a FIFO, a socket, a device or a directory is refused before it is opened).</exception>
     public static Task<GvmiMetadata> ReadMetadataAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -197,6 +198,11 @@ public static class GvmiFile
 
     private static async Task<GvmiMetadata> ReadMetadataFromFileAsync(string path, CancellationToken cancellationToken)
     {
+        if (NonRegularFile.Describe(path) is { } kind)
+        {
+            throw new IOException(ErrorMessages.GvmiNotRegularFile(path, kind));
+        }
+
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.RandomAccess);
         await using (file.ConfigureAwait(false))
         {
@@ -257,15 +263,10 @@ public static class GvmiFile
         }
 
         var squashfsLength = fileLength - Minimum - metadataLength;
-        var hasMagic = false;
-        if (squashfsLength >= SquashfsMagic.Length)
-        {
-            var magic = new byte[SquashfsMagic.Length];
-            stream.Seek(0, SeekOrigin.Begin);
-            await stream.ReadExactlyAsync(magic, cancellationToken).ConfigureAwait(false);
-            hasMagic = magic.AsSpan().SequenceEqual(SquashfsMagic);
-        }
-
-        return new GvmiMetadata(config, configJson, stored, fileLength, squashfsLength, hasMagic);
+        var superblock = new byte[(int)Math.Min(MountableSquashfs.Size, squashfsLength)];
+        stream.Seek(0, SeekOrigin.Begin);
+        await stream.ReadExactlyAsync(superblock, cancellationToken).ConfigureAwait(false);
+        MountableSquashfs.Check(superblock, squashfsLength, source);
+        return new GvmiMetadata(config, configJson, stored, fileLength, squashfsLength, HasSquashfsMagic: true);
     }
 }

@@ -163,6 +163,34 @@ public sealed class FetchCommandTests : FetcherTestBase
     }
 
     [Test]
+    public async Task Fetch_MinFreeBeyondTheVolume_ExitFiveNamesVolumeFreeSpaceAndReserve()
+    {
+        Server.Body = MakeBody(100_000);
+        var digest = DigestOf(Server.Body);
+        Server.Faults = _ => new Fault { NoContentLength = true };
+
+        var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir, "--min-free", "1000000T");
+
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Network), error);
+        Assert.That(error, Does.Contain("bytes free, less than the 1099511627776000000 bytes a download keeps free"));
+        Assert.That(error, Does.Contain(Path.Combine(CacheDir, "partial")));
+        Assert.That(error, Does.Not.Contain("0 more bytes"), "an unknown size is not claimed to need 0 bytes");
+        AssertNoFinalFile(digest);
+    }
+
+    [Test]
+    public async Task Fetch_MinFreeZero_Fetches()
+    {
+        Server.Body = MakeBody(100_000);
+        var digest = DigestOf(Server.Body);
+
+        var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", digest.ToString(), Server.Image().AbsoluteUri, "--cache", CacheDir, "--min-free", "0");
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(await File.ReadAllBytesAsync(FinalPath(digest)), Is.EqualTo(Server.Body));
+    }
+
+    [Test]
     public async Task Fetch_MalformedHash_ExitTwoNoRequest()
     {
         var (exitCode, _, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", "abc", Server.Image().AbsoluteUri, "--cache", CacheDir);

@@ -36,7 +36,7 @@ public class HostileInputTests
     /// <summary>Builds a .gvmi by hand with any JSON payload and a correct CRC.</summary>
     internal static byte[] Build(byte[] json)
     {
-        var squashfs = "hsqs-not-really-a-filesystem"u8.ToArray();
+        var squashfs = Golem.VmImages.Tests.Gvmi.TestSquashfs.Create(128);
         var result = new byte[squashfs.Length + 4 + json.Length + 8];
         squashfs.CopyTo(result, 0);
         BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(squashfs.Length), Crc32.HashToUInt32(json));
@@ -95,6 +95,26 @@ public class HostileInputTests
         Assert.That(error, Does.EndWith("folder: Is a directory\n"));
     }
 
+    [TestCase("inspect")]
+    [TestCase("package")]
+    public async Task TrailerOnly_NoSquashfs_Refused(string command)
+    {
+        // A file holding only a valid trailer (38 bytes in the fault campaign), no squashfs a provider could mount.
+        var json = "{\"Cmd\":[\"/bin/sh\"]}"u8.ToArray();
+        var bytes = new byte[4 + json.Length + 8];
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, Crc32.HashToUInt32(json));
+        json.CopyTo(bytes, 4);
+        Encoding.ASCII.GetBytes(json.Length.ToString("D8", System.Globalization.CultureInfo.InvariantCulture)).CopyTo(bytes, 4 + json.Length);
+        await File.WriteAllBytesAsync("trailer.gvmi", bytes);
+        var args = command == "package" ? new[] { command, "trailer.gvmi", "--url", "http://127.0.0.1/x.gvmi" } : [command, "trailer.gvmi"];
+
+        var (exitCode, output, error) = await RunAsync(args);
+
+        Assert.That(exitCode, Is.EqualTo(1), error);
+        Assert.That(output, Is.Empty);
+        Assert.That(error, Does.Contain("holds 0 bytes before its trailer; expected a squashfs image of at least 96 bytes (its superblock)."));
+    }
+
     [Test]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Pipe_HashReadsTheStream_InspectAndPackageRefuseIt()
@@ -109,18 +129,16 @@ public class HostileInputTests
         var writer = Feed(fifo);
         var (hashExit, hashOutput, _) = await RunAsync("hash", fifo);
         await writer;
-        writer = Feed(fifo);
+
+        // No writer: inspect and package refuse the pipe before opening it, so they cannot wait for one.
         var (inspectExit, _, inspectError) = await RunAsync("inspect", fifo);
-        await writer;
-        writer = Feed(fifo);
         var (packageExit, _, packageError) = await RunAsync("package", fifo, "--url", "http://127.0.0.1/x.gvmi");
-        await writer;
 
         Assert.That((hashExit, hashOutput), Is.EqualTo((0, $"e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf  {fifo}\n")));
         Assert.That(inspectExit, Is.EqualTo(1));
-        Assert.That(inspectError, Does.Contain("fifo: not a regular file (a pipe or device)"));
+        Assert.That(inspectError, Is.EqualTo($"gvmi inspect: {fifo}: A FIFO (named pipe), not a regular file; give the input as a file\n"));
         Assert.That(packageExit, Is.EqualTo(1));
-        Assert.That(packageError, Does.Contain("fifo: not a regular file (a pipe or device)"));
+        Assert.That(packageError, Does.Contain("fifo: A FIFO (named pipe), not a regular file"));
     }
 
     private static Task Feed(string fifo) => Task.Run(() =>

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Golem.VmImages.Fetching;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace Golem.VmImages.Tests.Fetching;
 
@@ -149,6 +151,96 @@ public sealed class RawFaultTests : FetcherTestBase
         Assert.That(Directory.GetFiles(Path.Combine(cacheDir, "partial")), Is.Empty);
     }
 
+    [Test]
+    [Platform("Linux")]
+    public async Task Case23_EndlessBodyWithoutLength_StopsBeforeTheReserveAndDeletesThePartial()
+    {
+        using var disk = SmallDisk.Mount(Path.Combine(Root, "small"), "48m");
+        const long Reserve = 24L << 20;
+        var sent = 0L;
+        RequestDelegate forever = async context =>
+        {
+            // 200, no Content-Length, no validator, and bytes for ever: the server of the fault campaign.
+            var chunk = MakeBody(64 * 1024);
+            await context.Response.StartAsync();
+            try
+            {
+                while (!context.RequestAborted.IsCancellationRequested)
+                {
+                    await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+                    Interlocked.Add(ref sent, chunk.Length);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+            }
+        };
+        await using var endless = await LoopbackServer.StartAsync(app => app.Run(forever));
+        var digest = DigestOf(MakeBody(10));
+        var cacheDir = disk.CacheDir;
+        using var fetcher = Fetcher(o =>
+        {
+            o.CacheDirectory = cacheDir;
+            o.MinimumFreeDiskSpace = Reserve;
+        });
+
+        var ex = await Assert.ThrowsAsync<ImageDownloadException>(() => fetcher.FetchAsync(digest, [new Uri(endless.BaseAddress, "image.gvmi")]));
+
+        Assert.That(ex!.Message, Does.StartWith("The download stopped at byte "));
+        Assert.That(ex.Message, Does.Contain($"the volume of '{Path.Combine(cacheDir, "partial")}' has "));
+        Assert.That(ex.Message, Does.Contain($"less than the {Reserve} bytes a download keeps free; the partial file is deleted"));
+        var stop = ex.InnerException as FreeSpaceReserveException;
+        Assert.That(stop, Is.Not.Null, "the reserve stopped the download, not a full disk or the size cap");
+        Assert.That(stop!.Available, Is.GreaterThanOrEqualTo(Reserve), "the volume never dropped below the reserve");
+        Assert.That(Interlocked.Read(ref sent), Is.LessThan(48L << 20), "the body was cut long before it could fill the volume");
+        Assert.That(Directory.GetFiles(Path.Combine(cacheDir, "partial")), Is.Empty, "nothing to resume an endless body from: the partial is deleted");
+        Assert.That(Directory.Exists(Path.Combine(cacheDir, "sha3-224")) && Directory.EnumerateFiles(Path.Combine(cacheDir, "sha3-224")).Any(), Is.False);
+    }
+
+    [Test]
+    [Platform("Linux")]
+    public async Task Case23_VolumeFillsDuringADownloadWithLengthAndETag_StopsKeepsThePartialAndResumes()
+    {
+        using var disk = SmallDisk.Mount(Path.Combine(Root, "small"), "48m");
+        const long Reserve = 16L << 20;
+        const int Filled = 4 << 20;
+        Server.Body = MakeBody(16 << 20);
+        Server.Faults = i => i == 0 ? new Fault { ChunkDelayMs = 5 } : Fault.None;
+        var digest = DigestOf(Server.Body);
+        var cacheDir = disk.CacheDir;
+        using var fetcher = Fetcher(o =>
+        {
+            o.CacheDirectory = cacheDir;
+            o.MinimumFreeDiskSpace = Reserve;
+        });
+
+        // 48 MiB free, 16 MiB to come, 16 MiB kept: the check before the body passes. Once the slow server has sent
+        // 4 MiB, another writer takes 26 MiB of the volume; a later check finds too little room and stops the fetch.
+        var fetch = fetcher.FetchAsync(digest, [Server.Image()]);
+        while (Server.BytesSent < Filled && !fetch.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        var filler = Path.Combine(disk.MountPath, "filler");
+        await File.WriteAllBytesAsync(filler, new byte[26 << 20]);
+
+        var ex = await Assert.ThrowsAsync<ImageDownloadException>(() => fetch);
+
+        Assert.That(ex!.Message, Does.Contain("the partial file is kept for resuming"));
+        Assert.That(ex.InnerException, Is.InstanceOf<FreeSpaceReserveException>());
+        var partial = Path.Combine(cacheDir, "partial", "sha3-224-" + digest + ".part");
+        var kept = await File.ReadAllBytesAsync(partial);
+        Assert.That(kept, Has.Length.GreaterThan(0));
+        Assert.That(kept, Is.EqualTo(Server.Body[..kept.Length]), "the kept partial is a prefix of the image");
+
+        File.Delete(filler);
+        var image = await fetcher.FetchAsync(digest, [Server.Image()]);
+
+        Assert.That(await File.ReadAllBytesAsync(image.Path), Is.EqualTo(Server.Body));
+        Assert.That(Requests[^1].Range, Is.EqualTo($"bytes={kept.Length}-"), "the next fetch resumes the kept partial");
+    }
+
     private static (int Code, string Error) Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -170,24 +262,22 @@ public sealed class RawFaultTests : FetcherTestBase
         }
     }
 
-    /// <summary>A 2 MiB tmpfs mounted at a path for one test (the test is ignored where mounting is not permitted); disposing unmounts it.</summary>
+    /// <summary>A small tmpfs (2 MiB unless told) mounted at a path for one test (the test is ignored where mounting is not permitted); disposing unmounts it.</summary>
     private sealed class SmallDisk : IDisposable
     {
-        private const string Size = "2m";
-
         private SmallDisk(string path) => MountPath = path;
 
         public string MountPath { get; }
 
         public string CacheDir => Path.Combine(MountPath, "cache");
 
-        public static SmallDisk Mount(string path)
+        public static SmallDisk Mount(string path, string size = "2m")
         {
             Directory.CreateDirectory(path);
-            var (code, error) = Run("mount", "-t", "tmpfs", "-o", "size=" + Size, "tmpfs", path);
+            var (code, error) = Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path);
             if (code != 0)
             {
-                Assert.Ignore($"Mounting a {Size} tmpfs is not permitted here (mount exited {code}: {error.Trim()}); the full-disk case needs it.");
+                Assert.Ignore($"Mounting a {size} tmpfs is not permitted here (mount exited {code}: {error.Trim()}); the full-disk case needs it.");
             }
 
             return new SmallDisk(path);

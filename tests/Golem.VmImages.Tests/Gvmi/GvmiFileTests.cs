@@ -76,11 +76,11 @@ public class GvmiFileTests
         var config = new GvmiContainerConfig { Cmd = ["/bin/sh"] };
         using var destination = new MemoryStream();
 
-        await GvmiFile.WriteAsync(new MemoryStream(FakeSquashfs(16)), config, destination);
+        await GvmiFile.WriteAsync(new MemoryStream(FakeSquashfs(96)), config, destination);
 
         var bytes = destination.ToArray();
         var json = "{\"Cmd\":[\"/bin/sh\"]}"u8.ToArray();
-        var trailer = bytes.AsSpan(16);
+        var trailer = bytes.AsSpan(96);
         Assert.That(BinaryPrimitives.ReadUInt32LittleEndian(trailer), Is.EqualTo(Crc32.HashToUInt32(json)));
         Assert.That(trailer.Slice(4, json.Length).ToArray(), Is.EqualTo(json));
         Assert.That(Encoding.ASCII.GetString(trailer[^8..]), Is.EqualTo("00000019"));
@@ -172,7 +172,7 @@ public class GvmiFileTests
         var metadata = await GvmiFile.ReadMetadataAsync(counting);
 
         Assert.That(metadata.Config.Cmd, Is.EqualTo(new[] { "x" }));
-        Assert.That(counting.BytesRead, Is.LessThan(100));
+        Assert.That(counting.BytesRead, Is.LessThan(300), "the length field, the CRC and JSON, and the 96-byte squashfs superblock (each counted up to twice by the wrapper)");
     }
 
     [Test]
@@ -181,7 +181,7 @@ public class GvmiFileTests
         // The shape bollard's ContainerConfig serializes to (PascalCase, nulls and extra members included).
         var json = """{"Hostname":"","Domainname":"","AttachStdin":false,"ExposedPorts":{"80/tcp":{}},"Tty":false,"Env":["PATH=/bin"],"Cmd":null,"Image":"sha256:0123","Volumes":{"/golem/work":{}},"WorkingDir":"/golem/work","Entrypoint":["/bin/sh","-c"],"OnBuild":null,"Labels":{"maintainer":"golem"},"StopSignal":"SIGTERM"}""";
 
-        var metadata = await GvmiFile.ReadMetadataAsync(new MemoryStream(Build(FakeSquashfs(64), Encoding.UTF8.GetBytes(json))));
+        var metadata = await GvmiFile.ReadMetadataAsync(new MemoryStream(Build(FakeSquashfs(128), Encoding.UTF8.GetBytes(json))));
 
         Assert.That(metadata.Config.Cmd, Is.Null);
         Assert.That(metadata.Config.Entrypoint, Is.EqualTo(new[] { "/bin/sh", "-c" }));
@@ -203,7 +203,7 @@ public class GvmiFileTests
     [Test]
     public void ReadMetadataAsync_LengthFieldNotDigits_Throws()
     {
-        var bytes = Build(FakeSquashfs(64), "{}"u8.ToArray());
+        var bytes = Build(FakeSquashfs(128), "{}"u8.ToArray());
         "0000x002"u8.CopyTo(bytes.AsSpan(bytes.Length - 8));
 
         Assert.That(
@@ -214,19 +214,19 @@ public class GvmiFileTests
     [Test]
     public void ReadMetadataAsync_LengthFieldTooLarge_Throws()
     {
-        var bytes = Build(FakeSquashfs(64), "{}"u8.ToArray());
+        var bytes = Build(FakeSquashfs(128), "{}"u8.ToArray());
         "00001000"u8.CopyTo(bytes.AsSpan(bytes.Length - 8));
 
         Assert.That(
             async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(bytes)),
-            Throws.TypeOf<GvmiLengthFieldException>().With.Message.Contain("says 1000 bytes of JSON").And.Message.Contain("exceeds the file length 78"));
+            Throws.TypeOf<GvmiLengthFieldException>().With.Message.Contain("says 1000 bytes of JSON").And.Message.Contain("exceeds the file length 142"));
     }
 
     [Test]
     public void ReadMetadataAsync_CrcMismatch_Throws()
     {
-        var bytes = Build(FakeSquashfs(64), "{\"Cmd\":[\"a\"]}"u8.ToArray());
-        bytes[64 + 4 + 9] ^= 0x01; // "a" becomes "`" inside the JSON
+        var bytes = Build(FakeSquashfs(128), "{\"Cmd\":[\"a\"]}"u8.ToArray());
+        bytes[128 + 4 + 9] ^= 0x01; // "a" becomes "`" inside the JSON
 
         Assert.That(
             async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(bytes)),
@@ -241,7 +241,7 @@ public class GvmiFileTests
     [TestCase("{\"Volumes\":[\"/a\"]}", "'Volumes' is a JSON array; expected an object keyed by path")]
     public void ReadMetadataAsync_InvalidJsonWithValidCrc_ThrowsConfigException(string json, string message)
     {
-        var bytes = Build(FakeSquashfs(64), Encoding.UTF8.GetBytes(json));
+        var bytes = Build(FakeSquashfs(128), Encoding.UTF8.GetBytes(json));
 
         Assert.That(
             async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(bytes)),
@@ -254,7 +254,7 @@ public class GvmiFileTests
     public void ReadMetadataAsync_TrailingDataAfterJsonWithValidCrc_ThrowsConfigException(string json)
     {
         // The VM runtime parses the whole trailer JSON (serde_json::from_slice) and rejects anything after the object.
-        var bytes = Build(FakeSquashfs(64), Encoding.UTF8.GetBytes(json));
+        var bytes = Build(FakeSquashfs(128), Encoding.UTF8.GetBytes(json));
 
         Assert.That(
             async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(bytes)),
@@ -264,7 +264,7 @@ public class GvmiFileTests
     [Test]
     public async Task ReadMetadataAsync_TrailingWhiteSpaceAfterJson_Accepted()
     {
-        var bytes = Build(FakeSquashfs(64), "{\"Cmd\":[\"a\"]} \n"u8.ToArray());
+        var bytes = Build(FakeSquashfs(128), "{\"Cmd\":[\"a\"]} \n"u8.ToArray());
 
         Assert.That((await GvmiFile.ReadMetadataAsync(new MemoryStream(bytes))).Config.Cmd, Is.EqualTo(new[] { "a" }));
     }
@@ -272,7 +272,7 @@ public class GvmiFileTests
     [Test]
     public void ReadMetadataAsync_InvalidUtf8WithValidCrc_ThrowsConfigException()
     {
-        var bytes = Build(FakeSquashfs(64), [(byte)'"', 0xff, (byte)'"']);
+        var bytes = Build(FakeSquashfs(128), [(byte)'"', 0xff, (byte)'"']);
 
         Assert.That(async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(bytes)), Throws.TypeOf<GvmiConfigException>());
     }
@@ -283,12 +283,61 @@ public class GvmiFileTests
         Assert.That(async () => await GvmiFile.ReadMetadataAsync(Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".gvmi")), Throws.InstanceOf<IOException>());
     }
 
+    [TestCase(TestSquashfs.Zstd, "zstd")]
+    [TestCase(TestSquashfs.Lzma, "lzma")]
+    [TestCase((ushort)9, "unknown compression 9")]
+    public void ReadMetadataAsync_CompressionTheProviderCannotMount_ThrowsSquashfsException(ushort compression, string name)
+    {
+        var squashfs = TestSquashfs.Create(4096);
+        TestSquashfs.Stamp(squashfs, compression: compression);
+
+        Assert.That(
+            async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(Build(squashfs, "{}"u8.ToArray()))),
+            Throws.TypeOf<GvmiSquashfsException>().With.Message.EqualTo($"The squashfs image in the .gvmi file (stream) is compressed with {name}; expected gzip, lzo, lz4 or xz, which the provider's kernel mounts."));
+    }
+
+    [TestCase(TestSquashfs.Gzip)]
+    [TestCase(TestSquashfs.Lzo)]
+    [TestCase(TestSquashfs.Xz)]
+    [TestCase(TestSquashfs.Lz4)]
+    public async Task ReadMetadataAsync_MountableCompression_Accepted(ushort compression)
+    {
+        var squashfs = TestSquashfs.Create(4096);
+        TestSquashfs.Stamp(squashfs, compression: compression, bytesUsed: 4000);
+
+        var metadata = await GvmiFile.ReadMetadataAsync(new MemoryStream(Build(squashfs, "{}"u8.ToArray())));
+
+        Assert.That(metadata.SquashfsLength, Is.EqualTo(4096), "padding after bytes_used is allowed");
+    }
+
+    [Test]
+    public void ReadMetadataAsync_OnlyATrailer_ThrowsSquashfsException()
+    {
+        // The 38-byte file of the fault campaign: a valid trailer and nothing before it.
+        var bytes = Build([], "{\"Cmd\":[\"/bin/sh\"]}"u8.ToArray());
+
+        Assert.That(
+            async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(bytes)),
+            Throws.TypeOf<GvmiSquashfsException>().With.Message.EqualTo("The .gvmi file (stream) holds 0 bytes before its trailer; expected a squashfs image of at least 96 bytes (its superblock)."));
+    }
+
+    [Test]
+    public void ReadMetadataAsync_NoMagicVersionOrBytesUsedBeyondTheTrailer_ThrowsSquashfsException()
+    {
+        var noMagic = new byte[4096];
+        var version3 = TestSquashfs.Create(4096);
+        TestSquashfs.Stamp(version3, major: 3, minor: 1);
+        var overrun = TestSquashfs.Create(4096);
+        TestSquashfs.Stamp(overrun, bytesUsed: 4097);
+
+        Assert.That(async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(Build(noMagic, "{}"u8.ToArray()))), Throws.TypeOf<GvmiSquashfsException>().With.Message.Contain("starts with bytes 00000000; expected a squashfs image, whose magic is 'hsqs'"));
+        Assert.That(async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(Build(version3, "{}"u8.ToArray()))), Throws.TypeOf<GvmiSquashfsException>().With.Message.Contain("is version 3.1; expected version 4.0"));
+        Assert.That(async () => await GvmiFile.ReadMetadataAsync(new MemoryStream(Build(overrun, "{}"u8.ToArray()))), Throws.TypeOf<GvmiSquashfsException>().With.Message.Contain("uses 4097 bytes, but 4096 bytes come before the trailer"));
+    }
+
     private static byte[] FakeSquashfs(int length)
     {
-        var bytes = new byte[length];
-        new Random(7).NextBytes(bytes);
-        "hsqs"u8.CopyTo(bytes);
-        return bytes;
+        return TestSquashfs.Create(length);
     }
 
     /// <summary>Builds a .gvmi by hand (independently of the writer) with any JSON payload and a correct CRC.</summary>

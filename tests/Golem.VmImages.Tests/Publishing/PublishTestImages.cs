@@ -9,7 +9,7 @@ internal static class PublishTestImages
     {
         var payload = new byte[payloadLength];
         new Random(seed).NextBytes(payload);
-        "hsqs"u8.CopyTo(payload);
+        Golem.VmImages.Tests.Gvmi.TestSquashfs.Stamp(payload);
         var path = Path.Combine(directory, name);
         await using var file = File.Create(path);
         await GvmiFile.WriteAsync(new MemoryStream(payload), new GvmiContainerConfig { Cmd = ["/bin/true"] }, file);

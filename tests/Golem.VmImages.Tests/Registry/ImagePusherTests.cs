@@ -38,7 +38,7 @@ public sealed class ImagePusherTests
     {
         var squashfs = new byte[approximateSize];
         new Random(seed).NextBytes(squashfs);
-        "hsqs"u8.CopyTo(squashfs);
+        Golem.VmImages.Tests.Gvmi.TestSquashfs.Stamp(squashfs);
         var path = Path.Combine(directory, "image.gvmi");
         await using var destination = File.Create(path);
         await GvmiFile.WriteAsync(new MemoryStream(squashfs), new GvmiContainerConfig { Cmd = ["/bin/app"] }, destination);

@@ -78,37 +78,105 @@ public class ServeOperationsTests
     }
 
     [Test]
-    public async Task NeverReadingClients_200OfThem_OthersAreServedAndTheStalledOnesAreCutOff()
+    [Platform("Linux")]
+    public async Task NeverReadingClients_200OfThemAtTheDefaultRule_AllCutWithinAMinuteMemoryBoundedOthersServed()
     {
-        await using var serve = await ServeHarness.StartAsync([_directory], new ServeOptions
+        // Larger than what the kernel buffers per connection (a few MiB), so no response can end inside the buffers.
+        var huge = Path.Combine(_directory, "huge.gvmi");
+        await using (var file = File.Create(huge))
         {
-            Port = 0,
-            Quiet = true,
-            MinDataRate = 64 * 1024,
-            MinDataRateGracePeriod = TimeSpan.FromSeconds(2),
+            for (var i = 0; i < 8; i++)
+            {
+                await file.WriteAsync(_content);
+            }
+        }
+
+        await using var serve = await ServeHarness.StartAsync([_directory], new ServeOptions { Port = 0, Quiet = true });
+        var baseline = WorkingSet();
+        var peak = baseline;
+        var kernelPeak = 0L;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, WorkingSet());
+                kernelPeak = Math.Max(kernelPeak, KernelTcpPages());
+                await Task.Delay(250, CancellationToken.None);
+            }
         });
         var stalled = new List<TcpClient>();
         try
         {
             for (var i = 0; i < 200; i++)
             {
-                var socket = new TcpClient(AddressFamily.InterNetwork) { ReceiveBufferSize = 4096 };
+                var socket = new TcpClient(AddressFamily.InterNetwork);
                 stalled.Add(socket);
                 await socket.ConnectAsync(IPAddress.Loopback, serve.Listening.Port);
-                await socket.GetStream().WriteAsync("GET /big.gvmi HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+                await socket.GetStream().WriteAsync("GET /huge.gvmi HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
             }
 
+            var stopwatch = Stopwatch.StartNew();
             using var client = serve.Client();
-            client.Timeout = TimeSpan.FromSeconds(20);
-            Assert.That(await client.GetByteArrayAsync("small.gvmi"), Is.EqualTo(_content[..1000]), "a reading client is served meanwhile");
-            Assert.That(await client.GetStringAsync("/"), Does.Contain("small.gvmi"));
+            client.Timeout = TimeSpan.FromSeconds(30);
+            Assert.That(await client.GetByteArrayAsync("big.gvmi"), Is.EqualTo(_content), "a reading client is served meanwhile");
+            Assert.That(await client.GetStringAsync("/"), Does.Contain("huge.gvmi"));
 
-            await ServeHarness.WaitForAsync(() => serve.Errors.Lines.Count(l => l.Contains("minimum data rate", StringComparison.Ordinal)) >= 150, TimeSpan.FromSeconds(60));
-            Assert.That(serve.Errors.Lines.First(l => l.Contains("minimum data rate", StringComparison.Ordinal)), Does.StartWith("gvmi serve: "));
+            await ServeHarness.WaitForAsync(() => serve.Errors.Lines.Count(l => l.Contains("cut off", StringComparison.Ordinal)) >= 200, TimeSpan.FromSeconds(75));
+            var elapsed = stopwatch.Elapsed;
+            await sampling.CancelAsync();
+            await sampler;
+
+            var cuts = serve.Errors.Lines.Where(l => l.Contains("cut off", StringComparison.Ordinal)).ToList();
+            Assert.That(cuts, Has.Count.EqualTo(200), "every non-reading client is cut, each once");
+            Assert.That(cuts[0], Does.Match(@"^gvmi serve: cut off 127\.0\.0\.1:\d+: it received \d+ bytes in the last 10 s, under the 1024 bytes/s a client must read\.$"));
+            Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "all cut within about a minute");
+            foreach (var socket in stalled)
+            {
+                // What the client's kernel took is still readable; then the connection ends instead of waiting.
+                Assert.That(await EndsAsync(socket), Is.True, "the server closed the connection");
+            }
+
+            var growth = (peak - baseline) >> 20;
+            await TestContext.Out.WriteLineAsync($"200 non-reading clients cut in {elapsed.TotalSeconds:0.0} s; peak working set {peak >> 20} MiB ({growth} MiB above the start); peak kernel TCP memory {kernelPeak * Environment.SystemPageSize >> 20} MiB (whole machine)");
+            Assert.That(growth, Is.LessThan(512), "memory stays bounded while 200 clients read nothing");
         }
         finally
         {
+            await sampling.CancelAsync();
             stalled.ForEach(s => s.Dispose());
+        }
+
+        static async Task<bool> EndsAsync(TcpClient socket)
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await socket.GetStream().CopyToAsync(Stream.Null, bound.Token);
+                return true;
+            }
+            catch (IOException)
+            {
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        static long WorkingSet()
+        {
+            using var self = Process.GetCurrentProcess();
+            return self.WorkingSet64;
+        }
+
+        static long KernelTcpPages()
+        {
+            // "TCP: inuse 5 orphan 0 tw 2 alloc 7 mem 350": mem is in pages.
+            var fields = File.ReadLines("/proc/net/sockstat").FirstOrDefault(l => l.StartsWith("TCP:", StringComparison.Ordinal))?.Split(' ') ?? [];
+            var at = Array.IndexOf(fields, "mem");
+            return at >= 0 && at + 1 < fields.Length && long.TryParse(fields[at + 1], System.Globalization.CultureInfo.InvariantCulture, out var pages) ? pages : 0;
         }
     }
 
