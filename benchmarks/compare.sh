@@ -4,7 +4,8 @@
 # `gvmi` is the Native AOT build that the linux-x64 tool package ships (the portable entry point, which execs the
 # AVX2 or AVX-512 image before the .NET runtime starts); the framework-dependent (JIT) build runs beside it for
 # reference. Every case runs once per round, rounds interleave the cases, and each median and ratio printed comes
-# from this one run. See benchmarks/README.md.
+# from this one run. The two AVX-512 Keccak kernels run forced (GOLEM_VMIMAGES_KECCAK) beside the default, which
+# calibrates and picks one; the calibration the native tool makes is printed with the machine. See benchmarks/README.md.
 #
 # Usage: benchmarks/compare.sh [ROUNDS]   (default 5)
 #   STARTUP_ONLY=1   only the start-up cases: no large files, no JIT build unless GVMI_JIT is given (a minute or two)
@@ -13,6 +14,7 @@
 #   GVMI_NATIVE, GVMI_JIT   folders published beforehand with the two `dotnet publish` commands below
 set -euo pipefail
 export LC_ALL=C   # a decimal point in $EPOCHREALTIME
+unset GOLEM_VMIMAGES_KECCAK GOLEM_VMIMAGES_KECCAK_REPORT   # the default cases must calibrate; only the forced ones set them
 
 rounds="${1:-5}"
 startup_only="${STARTUP_ONLY:-0}"
@@ -32,7 +34,7 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 
 echo "== machine"
-lscpu | grep -E '^(Model name|CPU family|Model|CPU\(s\)|Flags)' | sed -E 's/^(Flags:\s+).*/\1'"$(grep -o -w -E 'avx2|avx512f|avx512vl' /proc/cpuinfo | sort -u | tr '\n' ' ')"'(relevant subset)/'
+lscpu | grep -E '^(Vendor ID|Model name|CPU family|Model|CPU\(s\)|Flags)' | sed -E 's/^(Flags:\s+).*/\1'"$(grep -o -w -E 'avx2|avx512f|avx512vl' /proc/cpuinfo | sort -u | tr '\n' ' ')"'(relevant subset)/'
 echo "dotnet $(dotnet --version); $(openssl version)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -52,6 +54,7 @@ builds=("$gvmi")
 echo "== generating random files in $work"
 head -c 1 /dev/urandom >"$work/d-1B.bin"
 d="$work/d-1B.bin"
+head -c 1M /dev/urandom >"$work/e-1MiB.bin"   # enough to calibrate, for the kernel report
 a="" b="" c=""
 if [[ "$startup_only" != 1 ]]; then
   head -c 1G /dev/urandom >"$work/a-1GiB.bin"
@@ -101,6 +104,15 @@ image_of() { # ENV... : prints the file the process image of `gvmi hash` is, onc
 echo "native image: default $(image_of); DOTNET_EnableAVX512=0 $(image_of DOTNET_EnableAVX512=0);" \
   "DOTNET_EnableHWIntrinsic=0 $(image_of DOTNET_EnableHWIntrinsic=0)"
 
+# Which Keccak kernel the default cases run: each process calibrates once (both AVX-512 kernels over the same few
+# dozen blocks) and prints its choice with GOLEM_VMIMAGES_KECCAK_REPORT=1. Five processes show whether it is stable.
+echo "Keccak kernel chosen by the native tool (five processes, 1 MiB each):"
+for ((i = 1; i <= 5; i++)); do
+  GOLEM_VMIMAGES_KECCAK_REPORT=1 "$gvmi" hash "$work/e-1MiB.bin" 2>&1 >/dev/null | sed 's/^/  /'
+done
+[[ "$(GOLEM_VMIMAGES_KECCAK_REPORT=1 "$gvmi" hash "$work/e-1MiB.bin" 2>&1 >/dev/null)" == *calibration* ]] ||
+  echo "  (no calibration printed: this CPU has no AVX-512, so the scalar kernel runs)"
+
 # name|size in MiB|command (run with eval, output discarded)
 # Start-up: a 1-byte file and --version, STARTUP_RUNS runs per round (each one a case of its own, so that all count).
 # The AVX-512 image started directly shows what the portable entry point's exec costs.
@@ -121,6 +133,8 @@ cases=()
   "openssl dgst -sha3-224 (1 GiB)|1024|openssl dgst -sha3-224 '$a'"
   "gvmi hash (1 GiB)|1024|'$gvmi' hash '$a'"
   "gvmi hash, AVX-512 off (1 GiB)|1024|DOTNET_EnableAVX512=0 '$gvmi' hash '$a'"
+  "gvmi hash, Avx512 kernel (1 GiB)|1024|GOLEM_VMIMAGES_KECCAK=Avx512 '$gvmi' hash '$a'"
+  "gvmi hash, Avx512Rows kernel (1 GiB)|1024|GOLEM_VMIMAGES_KECCAK=Avx512Rows '$gvmi' hash '$a'"
   "gvmi JIT hash (1 GiB)|1024|'$jit' hash '$a'"
   "gvmi JIT hash, AVX-512 off (1 GiB)|1024|DOTNET_EnableAVX512=0 '$jit' hash '$a'"
   "openssl dgst -sha3-224 (4 GiB)|4096|openssl dgst -sha3-224 '$c'"
@@ -202,6 +216,8 @@ if [[ "$startup_only" != 1 ]]; then
   echo "gvmi hash 1 GiB vs openssl: $(paired "openssl dgst -sha3-224 (1 GiB)" "gvmi hash (1 GiB)" 1) (target >= 1.45)"
   echo "4 GiB vs openssl 4 GiB:     $(paired "openssl dgst -sha3-224 (4 GiB)" "gvmi hash (4 GiB)" 1) (target >= 1.5)"
   echo "AVX-512 off vs openssl:     $(paired "openssl dgst -sha3-224 (1 GiB)" "gvmi hash, AVX-512 off (1 GiB)" 1) (target >= 1.1)"
+  echo "Avx512 kernel vs openssl:   $(paired "openssl dgst -sha3-224 (1 GiB)" "gvmi hash, Avx512 kernel (1 GiB)" 1) (lane per register, forced)"
+  echo "Avx512Rows vs openssl:      $(paired "openssl dgst -sha3-224 (1 GiB)" "gvmi hash, Avx512Rows kernel (1 GiB)" 1) (row layout, forced)"
   echo "JIT 1 GiB vs openssl:       $(paired "openssl dgst -sha3-224 (1 GiB)" "gvmi JIT hash (1 GiB)" 1)"
   echo "JIT AVX-512 off vs openssl: $(paired "openssl dgst -sha3-224 (1 GiB)" "gvmi JIT hash, AVX-512 off (1 GiB)" 1)"
   echo "A B vs A; B:                $(paired "gvmi hash A; gvmi hash B" "gvmi hash A B (2 x 1 GiB)" 1) (target >= 1.7)"

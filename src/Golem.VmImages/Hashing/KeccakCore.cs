@@ -12,15 +12,29 @@ internal enum KeccakPath
     Scalar,
 
     /// <summary>
-    /// AVX-512 (F + VL): every lane in its own vector register (the 32 EVEX registers hold the whole state),
-    /// <c>vpternlogq</c> for theta's five-way XOR and for chi, <c>vprolq</c> for rho.
+    /// AVX-512 (F + VL), lane per register: every lane in its own vector register (the 32 EVEX registers hold the
+    /// whole state), <c>vpternlogq</c> for theta's five-way XOR and for chi, <c>vprolq</c> for rho.
     /// </summary>
     Avx512,
+
+    /// <summary>
+    /// AVX-512 (F), row layout: five lanes per 512-bit register, <c>vpternlogq</c> for theta and chi,
+    /// <c>vprolvq</c> for rho, permutes for pi and for the transpose that alternates rows and columns.
+    /// </summary>
+    Avx512Rows,
+
+    /// <summary>
+    /// Whichever of <see cref="Avx512"/> and <see cref="Avx512Rows"/> a short calibration found faster on this CPU;
+    /// until a call has enough to hash to calibrate (see <see cref="KeccakCore.CalibrationThresholdBlocks"/>),
+    /// <see cref="Avx512"/>.
+    /// </summary>
+    Calibrated,
 }
 
 /// <summary>
-/// Keccak-f[1600] and the SHA3 sponge absorb loop, one partial file per instruction set
-/// (<c>KeccakCore.Scalar.cs</c>, <c>KeccakCore.Avx512.cs</c>). The state is 25 little-endian lanes,
+/// Keccak-f[1600] and the SHA3 sponge absorb loop, one partial file per kernel (<c>KeccakCore.Scalar.cs</c>,
+/// <c>KeccakCore.Avx512.cs</c>, <c>KeccakCore.Avx512Rows.cs</c>) and one for choosing between the two AVX-512 kernels
+/// (<c>KeccakCore.Calibration.cs</c>). The state is 25 little-endian lanes,
 /// lane (x, y) at index <c>x + 5y</c>, exactly as FIPS 202 lays out the 1600-bit string.
 /// </summary>
 /// <remarks>
@@ -40,8 +54,12 @@ internal static partial class KeccakCore
 
     private const int Rounds = 24;
 
-    /// <summary>Gets the fastest path this machine supports; what <see cref="Sha3Hasher"/> runs unless told otherwise.</summary>
-    public static KeccakPath FastestPath { get; } = IsSupported(KeccakPath.Avx512) ? KeccakPath.Avx512 : KeccakPath.Scalar;
+    /// <summary>
+    /// Gets the path <see cref="Sha3Hasher"/> runs unless told otherwise: the kernel named by the
+    /// <see cref="KernelVariable"/> environment variable when this machine supports it, otherwise
+    /// <see cref="KeccakPath.Calibrated"/> with AVX-512 and <see cref="KeccakPath.Scalar"/> without.
+    /// </summary>
+    public static KeccakPath FastestPath { get; } = ForcedPath() ?? (IsSupported(KeccakPath.Calibrated) ? KeccakPath.Calibrated : KeccakPath.Scalar);
 
     /// <summary>Gets every path this machine (and the runtime's <c>DOTNET_Enable…</c> settings) supports.</summary>
     public static IReadOnlyList<KeccakPath> SupportedPaths { get; } =
@@ -63,6 +81,8 @@ internal static partial class KeccakCore
     {
         KeccakPath.Scalar => true,
         KeccakPath.Avx512 => Avx512F.VL.IsSupported,
+        KeccakPath.Avx512Rows => Avx512F.IsSupported,
+        KeccakPath.Calibrated => Avx512F.VL.IsSupported,
         _ => false,
     };
 
@@ -80,9 +100,18 @@ internal static partial class KeccakCore
             return;
         }
 
+        if (path == KeccakPath.Calibrated)
+        {
+            path = ChooseFor(blocks, rateInBytes);
+        }
+
         if (path == KeccakPath.Avx512 && Avx512F.VL.IsSupported)
         {
             AbsorbAvx512(state, blocks, rateInBytes);
+        }
+        else if (path == KeccakPath.Avx512Rows && Avx512F.IsSupported)
+        {
+            AbsorbAvx512Rows(state, blocks, rateInBytes);
         }
         else
         {
