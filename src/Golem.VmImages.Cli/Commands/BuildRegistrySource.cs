@@ -50,8 +50,17 @@ internal sealed class BuildRegistrySource
             }
         }
 
-        return rootfs || File.Exists(source) || Directory.Exists(source) || !ImageReference.TryParse(source, out var reference) ? null : reference;
+        return rootfs || Path.Exists(source) || LooksLikePath(source) || !ImageReference.TryParse(source, out var reference) ? null : reference;
     }
+
+    /// <summary>
+    /// Whether a SOURCE that does not exist is still meant as a file: an archive's name (<c>.tar</c>, <c>.tar.gz</c>,
+    /// <c>.tgz</c>, <c>.tar.zst</c>), so a mistyped file name says "No such file" instead of asking Docker Hub for it.
+    /// </summary>
+    private static bool LooksLikePath(string source) =>
+        ArchiveSuffixes.Any(suffix => source.EndsWith(suffix, StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] ArchiveSuffixes = [".tar", ".tar.gz", ".tgz", ".tar.zst"];
 
     public OciPullOptions Read(ParseResult parseResult) => new()
     {

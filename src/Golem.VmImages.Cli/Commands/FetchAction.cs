@@ -30,7 +30,9 @@ internal sealed class FetchAction(FetchCommand command) : GvmiAction
                 await display.WriteLineAsync(Error(parseResult), "gvmi fetch: interrupted; the partial download is kept for resuming.").ConfigureAwait(false);
                 return ExitCodes.Canceled;
             }
+            // The fetcher's own word on a full volume names it, its free space and the reserve: it stands as it is.
             catch (Exception ex) when (ex is not (OperationCanceledException or ImageDownloadException { StatusCode: not null })
+                && !(ex is ImageDownloadException && DiskException.IsDiskFull(ex))
                 && DiskException.For(destination ?? options.CacheDirectory, ex) is { } disk)
             {
                 throw disk;

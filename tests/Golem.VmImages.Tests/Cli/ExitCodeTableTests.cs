@@ -57,7 +57,7 @@ public class ExitCodeTableTests
         yield return Case(["package", "missing.gvmi", "--url", "http://127.0.0.1/x.gvmi"], "gvmi package: missing.gvmi: No such file or directory");
         yield return Case(["publish", "missing.gvmi", "--to", "out"], "gvmi publish: missing.gvmi: No such file or directory");
         yield return Case(["push", "missing.gvmi", "--registry", "http://127.0.0.1:1"], "gvmi push: ");
-        yield return Case(["build", "missing-layout", "-o", "new.gvmi"], "gvmi build: missing-layout: No such file or directory");
+        yield return Case(["build", "missing-image.tar", "-o", "new.gvmi"], "gvmi build: missing-image.tar: No such file or directory");
         yield return Case(["wrap", "missing.sqfs", "-o", "new.gvmi"], "gvmi wrap: missing.sqfs: No such file or directory");
     }
 

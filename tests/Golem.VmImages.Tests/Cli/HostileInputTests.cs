@@ -112,7 +112,7 @@ public class HostileInputTests
 
         Assert.That(exitCode, Is.EqualTo(1), error);
         Assert.That(output, Is.Empty);
-        Assert.That(error, Does.Contain("holds 0 bytes before its trailer; expected a squashfs image of at least 96 bytes (its superblock)."));
+        Assert.That(error, Does.Contain("'trailer.gvmi' is not a .gvmi image: it does not start with a squashfs filesystem"));
     }
 
     [Test]
