@@ -73,7 +73,7 @@ internal static class CliInvocation
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The one place a failure becomes a line and an exit code: every command throws, none prints its own.
-            if (ExitCodes.Of(ex) == ExitCodes.Usage)
+            if (ex is UsageException or ArgumentException)
             {
                 return await UsageErrorAsync(stderr, commandName, ErrorWriter.Sentence(ex)).ConfigureAwait(false);
             }
