@@ -68,7 +68,7 @@ public sealed class ProcessAndNginxTests : FetcherTestBase
 
             await ProcessExit.WaitAfterSignalAsync(child, "SIGINT");
             Assert.That(child.ExitCode, Is.EqualTo(130), "128 + SIGINT, like a shell tool interrupted by Ctrl+C");
-            Assert.That(await errors, Does.Contain("cancelled; the partial download is kept for resuming"));
+            Assert.That(await errors, Does.Contain("gvmi fetch: interrupted; the partial download is kept for resuming"));
         }
 
         await AssertPartialKeptThenResumedAsync(digest, partial, "the interrupted download resumed where it stopped");
