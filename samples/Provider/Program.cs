@@ -1,14 +1,16 @@
 // Provider: download an image, verify its SHA3-224 and keep it in a content-addressed cache; a second fetch comes
 // from the cache, and a wrong hash is refused. Everything runs on loopback: the sample serves its own image.
 // Usage: dotnet run --project samples/Provider
-using Golem.VmImages;
-using Golem.VmImages.Fetching;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+// <provider-usings>
+using Golem.VmImages;
+using Golem.VmImages.Fetching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+// </provider-usings>
 
 var imagePath = Path.Combine(AppContext.BaseDirectory, "hello.gvmi");
 await using var imageServer = await StartImageServerAsync(imagePath);

@@ -1,6 +1,8 @@
 // Publisher: the self-hosting flow. Hash the image you are about to upload, then give requestors its task package.
 // Usage: dotnet run --project samples/Publisher [IMAGE.gvmi] [URL]
+// <publish-usings>
 using Golem.VmImages;
+// </publish-usings>
 
 var imagePath = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "hello.gvmi");
 var imageUrl = new Uri(args.Length > 1 ? args[1] : "http://127.0.0.1:8000/hello.gvmi");

@@ -2,8 +2,10 @@
 // Usage: dotnet run --project samples/Pusher REGISTRY-URL [IMAGE.gvmi] [USER/REPOSITORY:TAG]
 // A tagged push takes the credentials from REGISTRY_USER and REGISTRY_TOKEN (as gvmkit-build); without a tag the
 // image is anonymous, addressable by its hash only.
+// <push-usings>
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Registry;
+// </push-usings>
 
 if (args.Length == 0 || !Uri.TryCreate(args[0], UriKind.Absolute, out var registryUrl))
 {

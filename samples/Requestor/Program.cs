@@ -2,7 +2,9 @@
 // Usage: dotnet run --project samples/Requestor
 using System.Net;
 using System.Text;
+// <requestor-usings>
 using Golem.VmImages;
+// </requestor-usings>
 using Golem.VmImages.Registry;
 
 // 1. A self-hosted image: its hash and where it is served.

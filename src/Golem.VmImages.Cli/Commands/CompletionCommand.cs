@@ -1,30 +1,37 @@
 using System.CommandLine;
+using Golem.VmImages.Cli.Invocation;
 
 namespace Golem.VmImages.Cli.Commands;
 
 /// <summary>
 /// <c>gvmi completion bash|zsh|fish|pwsh</c>: prints a shell script that completes gvmi's commands and options.
 /// The script asks gvmi itself (System.CommandLine's <c>[suggest:POSITION]</c> directive), so it always matches the
-/// installed version and needs no other tool.
+/// installed version and needs no other tool. This is the definition with its action.
 /// </summary>
-internal static class CompletionCommand
+internal sealed class CompletionCommand : Command
 {
-    public static Command Create()
-    {
-        var shell = new Argument<string>("SHELL") { Description = "The shell: bash, zsh, fish or pwsh." };
-        shell.AcceptOnlyFromAmong("bash", "zsh", "fish", "pwsh");
-        var command = new Command(
+    public CompletionCommand()
+        : base(
             "completion",
             "Print a shell completion script. bash: `source <(gvmi completion bash)`; zsh: `source <(gvmi completion zsh)`; fish: `gvmi completion fish | source`; pwsh: `gvmi completion pwsh | Out-String | Invoke-Expression`.")
+    {
+        Shell.AcceptOnlyFromAmong("bash", "zsh", "fish", "pwsh");
+        Arguments.Add(Shell);
+        Action = new CompletionAction(this);
+    }
+
+    public Argument<string> Shell { get; } = new("SHELL") { Description = "The shell: bash, zsh, fish or pwsh." };
+
+    public static Command Create() => new CompletionCommand();
+
+    /// <summary>Runs <c>gvmi completion</c>: prints the script for the shell.</summary>
+    private sealed class CompletionAction(CompletionCommand command) : GvmiAction
+    {
+        protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
         {
-            shell,
-        };
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            await parseResult.InvocationConfiguration.Output.WriteAsync(Script(parseResult.GetRequiredValue(shell)).AsMemory(), cancellationToken).ConfigureAwait(false);
+            await Output(parseResult).WriteAsync(Script(parseResult.GetRequiredValue(command.Shell)).AsMemory(), cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
-        });
-        return command;
+        }
     }
 
     private static string Script(string shell) => shell switch

@@ -17,7 +17,7 @@ internal sealed class FetchAction(FetchCommand command) : GvmiAction
         var display = ProgressDisplay.Start(Error(parseResult), "resolving", -1, settings, cancellationToken);
         await using (display.ConfigureAwait(false))
         {
-            using var fetcher = new ImageFetcher(options, logger: settings.Mode == ProgressMode.Never ? null : new FetchNotes(display, Error(parseResult), urls.Length));
+            using var fetcher = new ImageFetcher(options, logger: settings.Mode == ProgressMode.Never ? null : new FetchNotes(display, Error(parseResult), CommandName(parseResult), urls.Length));
             try
             {
                 var image = await fetcher.FetchAsync(digest, urls, new ImageFetchRequest { DestinationPath = destination, Progress = new FetchProgress(display) }, cancellationToken).ConfigureAwait(false);
@@ -27,7 +27,7 @@ internal sealed class FetchAction(FetchCommand command) : GvmiAction
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await display.WriteLineAsync(Error(parseResult), "gvmi fetch: interrupted; the partial download is kept for resuming.").ConfigureAwait(false);
+                await display.WriteLineAsync(Error(parseResult), Note(parseResult, "interrupted; the partial download is kept for resuming.")).ConfigureAwait(false);
                 return ExitCodes.Canceled;
             }
             // The fetcher's own word on a full volume names it, its free space and the reserve: it stands as it is.

@@ -4,59 +4,75 @@ using Golem.VmImages.Cli.Invocation;
 
 namespace Golem.VmImages.Cli.Commands;
 
-/// <summary><c>gvmi hash [-a BITS] [--tag] FILE...</c>: prints SHA3 hashes as <c>sha3sum</c> does; <c>-c</c> checks them.</summary>
-internal static class HashCommand
+/// <summary>
+/// <c>gvmi hash [-a BITS] [--tag] FILE...</c>: prints SHA3 hashes as <c>sha3sum</c> does; <c>-c</c> checks them.
+/// This is the definition (arguments and options); <see cref="HashAction"/> runs it.
+/// </summary>
+internal sealed class HashCommand : Command
 {
-    public static Command Create()
+    public HashCommand()
+        : base("hash", "Print the SHA3 hash of each FILE as `<hex>  <FILE>`, exactly like `sha3sum -a 224` (the Golem image hash).")
     {
-        var files = new Argument<string[]>("FILE")
+        Arguments.Add(Files);
+        Algorithm.DefaultValueFactory = _ => ImageHash.SizeInBytes * 8;
+        foreach (var option in (Option[])[Algorithm, Tag, Json, Check])
         {
-            Description = "Files to hash (with -c: files of sums to check); `-` or none reads standard input. Several files are hashed in parallel, printed in order.",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
-        var algorithm = AlgorithmOption("The SHA3 length: 224 (the image hash, default), 256, 384 or 512.");
-        algorithm.DefaultValueFactory = _ => ImageHash.SizeInBytes * 8;
-        var tag = new Option<bool>("--tag") { Description = "Print BSD-style lines: `SHA3-224 (FILE) = <hex>`." };
-        var json = new Option<bool>("--json") { Description = "Print a JSON array of {file, algorithm, hash, size} (or {file, error}) instead of lines." };
-        var check = new Option<bool>("--check", "-c") { Description = "Read sums from the FILEs and check them (same as `gvmi check`)." };
-        var checking = new CheckOptions();
-        var progress = new ProgressOptions("Print no progress line; with -c, also no OK line for each verified file.");
-        var command = new Command("hash", "Print the SHA3 hash of each FILE as `<hex>  <FILE>`, exactly like `sha3sum -a 224` (the Golem image hash).")
+            Options.Add(option);
+        }
+
+        Checking.AddTo(this);
+        Progress.AddTo(this);
+        Action = new HashAction(this);
+    }
+
+    public Argument<string[]> Files { get; } = new("FILE")
+    {
+        Description = "Files to hash (with -c: files of sums to check); `-` or none reads standard input. Several files are hashed in parallel, printed in order.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<int> Algorithm { get; } = AlgorithmOption("The SHA3 length: 224 (the image hash, default), 256, 384 or 512.");
+
+    public Option<bool> Tag { get; } = new("--tag") { Description = "Print BSD-style lines: `SHA3-224 (FILE) = <hex>`." };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print a JSON array of {file, algorithm, hash, size} (or {file, error}) instead of lines." };
+
+    public Option<bool> Check { get; } = new("--check", "-c") { Description = "Read sums from the FILEs and check them (same as `gvmi check`)." };
+
+    public CheckOptions Checking { get; } = new();
+
+    public ProgressOptions Progress { get; } = new("Print no progress line; with -c, also no OK line for each verified file.");
+
+    public static Command Create() => new HashCommand();
+
+    /// <summary>The files to read: those given, or standard input.</summary>
+    public string[] ReadFiles(ParseResult parseResult) =>
+        parseResult.GetValue(Files) is { Length: > 0 } given ? given : [ParallelFileHasher.StandardInputName];
+
+    /// <summary>The options of a check (<c>-c</c>); a usage error when an option meant only for hashing is given.</summary>
+    public ChecksumCheckOptions ReadCheckOptions(ParseResult parseResult)
+    {
+        if (parseResult.GetValue(Tag) || parseResult.GetValue(Json))
         {
-            files, algorithm, tag, json, check,
-        };
-        checking.AddTo(command);
-        progress.AddTo(command);
-        command.SetAction(async (parseResult, cancellationToken) =>
+            throw new UsageException($"the {(parseResult.GetValue(Tag) ? "--tag" : "--json")} option is meaningless when verifying checksums");
+        }
+
+        var bits = parseResult.GetResult(Algorithm) is { Implicit: false } ? parseResult.GetValue(Algorithm) : (int?)null;
+        return Checking.Read(parseResult, bits, Progress.Quiet);
+    }
+
+    /// <summary>A usage error when an option meant only for a check, or both --tag and --json, are given to a hash.</summary>
+    public void RefuseCheckOnlyOptions(ParseResult parseResult)
+    {
+        if (Checking.FirstGiven(parseResult) is { } onlyForCheck)
         {
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
-            var names = parseResult.GetValue(files) is { Length: > 0 } given ? given : [ParallelFileHasher.StandardInputName];
-            var settings = progress.Read(parseResult);
-            if (parseResult.GetValue(check))
-            {
-                if (parseResult.GetValue(tag) || parseResult.GetValue(json))
-                {
-                    return await CliInvocation.UsageErrorAsync(parseResult, $"the {(parseResult.GetValue(tag) ? "--tag" : "--json")} option is meaningless when verifying checksums").ConfigureAwait(false);
-                }
+            throw new UsageException($"the {onlyForCheck} option is meaningful only when verifying checksums");
+        }
 
-                var bits = parseResult.GetResult(algorithm) is { Implicit: false } ? parseResult.GetValue(algorithm) : (int?)null;
-                return await ChecksumVerifier.RunAsync(names, checking.Read(parseResult, bits, progress.Quiet), output, error, settings, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (checking.FirstGiven(parseResult) is { } onlyForCheck)
-            {
-                return await CliInvocation.UsageErrorAsync(parseResult, $"the {onlyForCheck} option is meaningful only when verifying checksums").ConfigureAwait(false);
-            }
-
-            if (parseResult.GetValue(tag) && parseResult.GetValue(json))
-            {
-                return await CliInvocation.UsageErrorAsync(parseResult, ErrorText.ExclusiveOptions("--tag", "--json")).ConfigureAwait(false);
-            }
-
-            return await RunAsync(names, parseResult.GetValue(algorithm), parseResult.GetValue(tag), parseResult.GetValue(json), output, error, settings, cancellationToken).ConfigureAwait(false);
-        });
-        return command;
+        if (parseResult.GetValue(Tag) && parseResult.GetValue(Json))
+        {
+            throw new UsageException(ErrorText.ExclusiveOptions("--tag", "--json"));
+        }
     }
 
     /// <summary><c>-a/--algorithm 224|256|384|512</c>, as sha3sum's <c>-a</c>.</summary>
@@ -67,7 +83,8 @@ internal static class HashCommand
         return option;
     }
 
-    private static async Task<int> RunAsync(
+    /// <summary>Hashes <paramref name="names"/> in parallel and prints each line (or the JSON array) in order; 1 when any file failed.</summary>
+    public static async Task<int> HashFilesAsync(
         string[] names, int bitLength, bool tag, bool json, TextWriter output, TextWriter error, ProgressSettings settings, CancellationToken cancellationToken)
     {
         var outcomes = new List<FileHashOutcome>(names.Length);
@@ -83,7 +100,7 @@ internal static class HashCommand
 
             await (outcome.Succeeded
                 ? display.WriteLineAsync(output, ChecksumLine.Format(outcome.Digest, outcome.Name, tag))
-                : display.WriteLineAsync(error, $"gvmi: {TerminalText.Escape(outcome.Name)}: {outcome.Error}")).ConfigureAwait(false);
+                : display.WriteLineAsync(error, $"{CliInvocation.ToolName}: {TerminalText.Escape(outcome.Name)}: {outcome.Error}")).ConfigureAwait(false);
         }
 
         if (json)

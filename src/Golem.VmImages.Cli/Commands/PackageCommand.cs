@@ -97,7 +97,7 @@ internal sealed class PackageCommand : Command
             }
             catch (Exception ex) when (ex is GvmiFormatException or InputException && parseResult.GetValue(command.NoValidate) && ImageFileInput.Problem(file.FullName) is null)
             {
-                await Error(parseResult).WriteLineAsync($"gvmi package: warning: {TerminalText.Escape(ex.Message)} Packaging it anyway (--no-validate); providers will fail to start it.").ConfigureAwait(false);
+                await Error(parseResult).WriteLineAsync(Note(parseResult, $"warning: {ex.Message} Packaging it anyway (--no-validate); providers will fail to start it.")).ConfigureAwait(false);
             }
             catch (GvmiFormatException ex)
             {

@@ -129,7 +129,7 @@ internal sealed class PublishCommand : Command
 
             if (published.PublicUrl.IsFile)
             {
-                await Error(parseResult).WriteLineAsync("gvmi publish: note: without --public-base-url the URL is a file: URL that only this machine can read; give the URL the directory is served at.").ConfigureAwait(false);
+                await Error(parseResult).WriteLineAsync(Note(parseResult, "note: without --public-base-url the URL is a file: URL that only this machine can read; give the URL the directory is served at.")).ConfigureAwait(false);
             }
 
             await Output(parseResult).WriteAsync(parseResult.GetValue(command.Json) ? FormatJson(published, file.FullName) : FormatText(published)).ConfigureAwait(false);

@@ -11,119 +11,104 @@ namespace Golem.VmImages.Cli.Commands;
 /// <summary>
 /// <c>gvmi push FILE.gvmi [--tag USER/REPO[:TAG]] [--registry URL] [--user U] [--token-file F|-] [--chunk-size N]
 /// [--workers N] [--allow-insecure] [--cache DIR] [--json]</c>: uploads an image to the Golem registry as gvmkit-build does.
+/// This is the definition (arguments and options); <see cref="PushAction"/> runs it.
 /// </summary>
-internal static class PushCommand
+internal sealed class PushCommand : Command
 {
     /// <summary>The environment variable gvmkit-build reads the registry address from.</summary>
     public const string RegistryVariable = "REGISTRY_URL";
 
-    public static Command Create()
+    public PushCommand()
+        : base("push", "Upload an image to the Golem image registry, compatible with gvmkit-build: only the chunks the registry lacks, in parallel, with retries; a re-run resumes.")
     {
-        var file = new Argument<string>("FILE") { Description = "The .gvmi image to push." };
-        var tag = new Option<string?>("--tag", "-t") { Description = "Attach this tag, user/repository[:tag] (tag 'latest' when omitted); without it the push is anonymous, addressable by hash only." };
-        var registry = new Option<string?>("--registry") { Description = $"The registry base address (default: ${RegistryVariable}, else {ImageRegistryOptions.DefaultBaseAddress})." };
-        var user = new Option<string?>("--user") { Description = $"The registry user name for a tagged push (default: ${RegistryCredentials.UserNameVariable})." };
-        var tokenFile = new Option<string?>("--token-file") { Description = $"Read the personal access token from this file, or from standard input with '-' (default: ${RegistryCredentials.TokenVariable}). It is never printed or stored." };
-        var chunkSize = new Option<long?>("--chunk-size") { Description = "The upload chunk size in bytes (default: gvmkit-build's choice by image size, 2 to 100 MiB, so both tools name the upload alike)." };
-        var workers = new Option<int>("--workers") { Description = "Chunks uploaded at the same time.", DefaultValueFactory = _ => new ImagePusherOptions().MaxParallelUploads };
-        var retries = new Option<int>("--retries") { Description = "Retries of each request on transport errors, timeouts, 408, 429 and 5xx.", DefaultValueFactory = _ => new ImagePusherOptions().MaxRetryAttempts };
-        var wait = new Option<double>("--wait") { Description = "Seconds to wait, after the last chunk, for the registry to report the image complete.", DefaultValueFactory = _ => new ImagePusherOptions().CompletionTimeout.TotalSeconds };
-        var allowInsecure = new Option<bool>("--allow-insecure") { Description = "Allow a tagged push (which sends the access token) to a plain http:// registry." };
-        var https = new Option<bool>("--https") { Description = "Put the registry's https download link into the task package instead of the http one." };
-        var noValidate = new Option<bool>("--no-validate") { Description = "Do not check the .gvmi trailer (CRC-32, container config) before pushing." };
-        var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
-        var cache = new Option<string?>("--cache") { Description = "Where descriptors are remembered, so pushing the same unchanged file again does not read it to hash it (default: the user's golem-vmimages cache)." };
-        var command = new Command("push", "Upload an image to the Golem image registry, compatible with gvmkit-build: only the chunks the registry lacks, in parallel, with retries; a re-run resumes.")
+        Arguments.Add(Image);
+        foreach (var option in (Option[])[Tag, Registry, User, TokenFile, ChunkSize, Workers, Retries, Wait, AllowInsecure, Https, NoValidate, Json, Cache])
         {
-            file, tag, registry, user, tokenFile, chunkSize, workers, retries, wait, allowInsecure, https, noValidate, json, cache,
-        };
-        var progress = new ProgressOptions();
-        progress.AddTo(command);
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
-            var path = parseResult.GetRequiredValue(file);
-            if (ImageFileInput.SpecialFileProblem(path, allowDirectory: false) is { } problem)
-            {
-                await error.WriteLineAsync($"gvmi push: {TerminalText.Escape(path)}: {problem}").ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
+            Options.Add(option);
+        }
 
-            var tagValue = parseResult.GetValue(tag);
-
-            // The access token travels in request bodies: never follow a redirect with it.
-            using var client = HttpClients.Create(followRedirects: false);
-            ImagePusher pusher;
-            ImagePushOptions pushOptions;
-            try
-            {
-                var baseAddress = RegistryAddress(parseResult.GetValue(registry));
-                pushOptions = new ImagePushOptions
-                {
-                    Tag = tagValue,
-                    Credentials = tagValue is null ? null : await CredentialsAsync(parseResult.GetValue(user), parseResult.GetValue(tokenFile), cancellationToken).ConfigureAwait(false),
-                    ChunkSize = parseResult.GetValue(chunkSize),
-                    AllowInsecureHttp = parseResult.GetValue(allowInsecure),
-                    ValidateImage = !parseResult.GetValue(noValidate),
-                    UseHttps = parseResult.GetValue(https),
-                };
-                var seconds = parseResult.GetValue(wait);
-                if (!double.IsFinite(seconds) || seconds < 0 || seconds > 3600)
-                {
-                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--wait is {seconds}; expected a number of seconds from 0 to 3600."));
-                }
-
-                var options = new ImagePusherOptions
-                {
-                    MaxParallelUploads = parseResult.GetValue(workers),
-                    MaxRetryAttempts = parseResult.GetValue(retries),
-                    CompletionTimeout = TimeSpan.FromSeconds(seconds),
-                    DescriptorCacheDirectory = parseResult.GetValue(cache) ?? Path.Combine(ImageFetcherOptions.DefaultCacheDirectory, "descriptors"),
-                };
-                pusher = ImagePusher.Create(client, new ImageRegistryOptions { BaseAddress = baseAddress }, options);
-            }
-            catch (ArgumentException ex)
-            {
-                await error.WriteLineAsync("gvmi push: " + ex.Message).ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
-            catch (IOException ex)
-            {
-                await error.WriteLineAsync("gvmi push: " + ex.Message).ConfigureAwait(false);
-                return ExitCodes.Failure;
-            }
-
-            var view = new PushProgressView(error, progress.Read(parseResult));
-            pushOptions.Progress = view;
-            try
-            {
-                var result = await pusher.PushAsync(path, pushOptions, cancellationToken).ConfigureAwait(false);
-                await view.DisposeAsync().ConfigureAwait(false);
-                await output.WriteAsync(parseResult.GetValue(json) ? ToJson(result, pusher.BaseAddress) + "\n" : ToText(result)).ConfigureAwait(false);
-                return ExitCodes.Success;
-            }
-            catch (OperationCanceledException)
-            {
-                await view.DisposeAsync().ConfigureAwait(false);
-                await error.WriteLineAsync("gvmi push: cancelled; the registry keeps the chunks it stored, so the same command resumes.").ConfigureAwait(false);
-                return ExitCodes.Canceled;
-            }
-            catch (Exception ex) when (ex is ArgumentException or GvmiFormatException or IOException or UnauthorizedAccessException or ImageRegistryException)
-            {
-                await view.DisposeAsync().ConfigureAwait(false);
-                await error.WriteLineAsync("gvmi push: " + Describe(ex, path)).ConfigureAwait(false);
-                return ExitCodes.Of(ex);
-            }
-        });
-        return command;
+        Progress.AddTo(this);
+        Action = new PushAction(this);
     }
 
-    private static string Describe(Exception ex, string path) => ex switch
+    public Argument<string> Image { get; } = new("FILE") { Description = "The .gvmi image to push." };
+
+    public Option<string?> Tag { get; } = new("--tag", "-t") { Description = "Attach this tag, user/repository[:tag] (tag 'latest' when omitted); without it the push is anonymous, addressable by hash only." };
+
+    public Option<string?> Registry { get; } = new("--registry") { Description = $"The registry base address (default: ${RegistryVariable}, else {ImageRegistryOptions.DefaultBaseAddress})." };
+
+    public Option<string?> User { get; } = new("--user") { Description = $"The registry user name for a tagged push (default: ${RegistryCredentials.UserNameVariable})." };
+
+    public Option<string?> TokenFile { get; } = new("--token-file") { Description = $"Read the personal access token from this file, or from standard input with '-' (default: ${RegistryCredentials.TokenVariable}). It is never printed or stored." };
+
+    public Option<long?> ChunkSize { get; } = new("--chunk-size") { Description = "The upload chunk size in bytes (default: gvmkit-build's choice by image size, 2 to 100 MiB, so both tools name the upload alike)." };
+
+    public Option<int> Workers { get; } = new("--workers") { Description = "Chunks uploaded at the same time.", DefaultValueFactory = _ => new ImagePusherOptions().MaxParallelUploads };
+
+    public Option<int> Retries { get; } = new("--retries") { Description = "Retries of each request on transport errors, timeouts, 408, 429 and 5xx.", DefaultValueFactory = _ => new ImagePusherOptions().MaxRetryAttempts };
+
+    public Option<double> Wait { get; } = new("--wait") { Description = "Seconds to wait, after the last chunk, for the registry to report the image complete.", DefaultValueFactory = _ => new ImagePusherOptions().CompletionTimeout.TotalSeconds };
+
+    public Option<bool> AllowInsecure { get; } = new("--allow-insecure") { Description = "Allow a tagged push (which sends the access token) to a plain http:// registry." };
+
+    public Option<bool> Https { get; } = new("--https") { Description = "Put the registry's https download link into the task package instead of the http one." };
+
+    public Option<bool> NoValidate { get; } = new("--no-validate") { Description = "Do not check the .gvmi trailer (CRC-32, container config) before pushing." };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON." };
+
+    public Option<string?> Cache { get; } = new("--cache") { Description = "Where descriptors are remembered, so pushing the same unchanged file again does not read it to hash it (default: the user's golem-vmimages cache)." };
+
+    public ProgressOptions Progress { get; } = new();
+
+    public static Command Create() => new PushCommand();
+
+    /// <summary>The registry's address: --registry, else $REGISTRY_URL, else the public registry.</summary>
+    public Uri ReadRegistry(ParseResult parseResult) => RegistryAddress(parseResult.GetValue(Registry));
+
+    /// <summary>The pusher's options (parallelism, retries, the completion wait, the descriptor cache).</summary>
+    public ImagePusherOptions ReadPusherOptions(ParseResult parseResult)
     {
-        GvmiFormatException => string.Create(CultureInfo.InvariantCulture, $"'{path}' is not a valid .gvmi image: {ex.Message}"),
-        ArgumentOutOfRangeException when ex.Message.Contains("chunk size", StringComparison.Ordinal) => ex.Message + " Pass --chunk-size.",
-        _ => ex.Message,
+        var seconds = parseResult.GetValue(Wait);
+        if (!double.IsFinite(seconds) || seconds < 0 || seconds > 3600)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--wait is {seconds}; expected a number of seconds from 0 to 3600."));
+        }
+
+        return new ImagePusherOptions
+        {
+            MaxParallelUploads = parseResult.GetValue(Workers),
+            MaxRetryAttempts = parseResult.GetValue(Retries),
+            CompletionTimeout = TimeSpan.FromSeconds(seconds),
+            DescriptorCacheDirectory = parseResult.GetValue(Cache) ?? Path.Combine(ImageFetcherOptions.DefaultCacheDirectory, "descriptors"),
+        };
+    }
+
+    /// <summary>The push's options; a tagged push reads its credentials (from --token-file, standard input or the environment).</summary>
+    public async Task<ImagePushOptions> ReadPushOptionsAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var tag = parseResult.GetValue(Tag);
+        return new ImagePushOptions
+        {
+            Tag = tag,
+            Credentials = tag is null ? null : await CredentialsAsync(parseResult.GetValue(User), parseResult.GetValue(TokenFile), cancellationToken).ConfigureAwait(false),
+            ChunkSize = parseResult.GetValue(ChunkSize),
+            AllowInsecureHttp = parseResult.GetValue(AllowInsecure),
+            ValidateImage = !parseResult.GetValue(NoValidate),
+            UseHttps = parseResult.GetValue(Https),
+        };
+    }
+
+    /// <summary>What the push printed: text or, with --json, one JSON document.</summary>
+    public string Format(ParseResult parseResult, ImagePushResult result, Uri registry) =>
+        parseResult.GetValue(Json) ? ToJson(result, registry) + "\n" : ToText(result);
+
+    /// <summary>A failure of the push in the user's terms: an image that is not a .gvmi, a chunk size to choose.</summary>
+    public static Exception Explain(Exception ex, string path) => ex switch
+    {
+        GvmiFormatException => new InputException(string.Create(CultureInfo.InvariantCulture, $"'{path}' is not a valid .gvmi image: {ex.Message}"), ex),
+        ArgumentOutOfRangeException when ex.Message.Contains("chunk size", StringComparison.Ordinal) => new UsageException(ErrorText.Describe(ex) + " Pass --chunk-size."),
+        _ => ex,
     };
 
     private static Uri RegistryAddress(string? given)
@@ -202,7 +187,7 @@ internal static class PushCommand
     /// Shows a push on standard error: a line per step, and while hashing and uploading the shared progress display
     /// (bytes, rate, ETA) on a terminal.
     /// </summary>
-    private sealed class PushProgressView(TextWriter error, ProgressSettings settings) : IProgress<ImagePushProgress>, IAsyncDisposable
+    public sealed class PushProgressView(TextWriter error, string commandName, ProgressSettings settings) : IProgress<ImagePushProgress>, IAsyncDisposable
     {
         private readonly Lock _gate = new();
         private ImagePushPhase? _phase;
@@ -217,7 +202,7 @@ internal static class PushCommand
                 {
                     _phase = value.Phase;
                     StopDisplay();
-                    error.WriteLine("gvmi push: " + Describe(value));
+                    error.WriteLine(ErrorWriter.Note(commandName, Describe(value)));
                     if (value.Phase is ImagePushPhase.Hashing or ImagePushPhase.Uploading && value.TotalBytes > 0)
                     {
                         _display = ProgressDisplay.Start(error, value.Phase == ImagePushPhase.Hashing ? "hashing" : "uploading", value.TotalBytes, settings);

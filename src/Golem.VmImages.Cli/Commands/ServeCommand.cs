@@ -6,76 +6,82 @@ namespace Golem.VmImages.Cli.Commands;
 
 /// <summary>
 /// <c>gvmi serve PATH... [--bind ADDRESS]... [--port N] [--public-url URL] [--tls-cert PEM --tls-key PEM] [--quiet]</c>:
-/// self-hosts images over HTTP or HTTPS until Ctrl+C or SIGTERM.
+/// self-hosts images over HTTP or HTTPS until Ctrl+C or SIGTERM. This is the definition (arguments and options);
+/// <see cref="ServeAction"/> runs it.
 /// </summary>
-internal static class ServeCommand
+internal sealed class ServeCommand : Command
 {
-    public static Command Create()
+    public ServeCommand()
+        : base("serve", "Serve .gvmi images over HTTP or HTTPS (Range, ETag, If-Range, HEAD) with an index of hashes, task packages and SDK snippets at /.")
     {
-        var paths = new Argument<string[]>("PATH")
+        Arguments.Add(Paths);
+        foreach (var option in (Option[])[Bind, Port, PublicUrl, TlsCert, TlsKey, Quiet])
         {
-            Description = "Image files to serve, or folders whose *.gvmi files are served (picked up while running). Each is served at /<file name>.",
-            Arity = ArgumentArity.OneOrMore,
-        };
-        var bind = new Option<string[]>("--bind")
-        {
-            Description = "An address to listen on: an IP address (127.0.0.1, ::1, 0.0.0.0, ::) or localhost; repeat for several. Loopback unless told otherwise.",
-            DefaultValueFactory = _ => ["127.0.0.1"],
-        };
-        var port = new Option<int>("--port")
-        {
-            Description = "The TCP port; 0 picks a free one.",
-            DefaultValueFactory = _ => 8000,
-        };
-        var publicUrl = new Option<string?>("--public-url")
-        {
-            Description = "The base URL providers use (behind a reverse proxy or CDN, or when bound to 0.0.0.0); the index and the listing advertise it. By default the bind address and port.",
-        };
-        var tlsCert = new Option<string?>("--tls-cert")
-        {
-            Description = "Serve https with this PEM certificate (chain); needs --tls-key.",
-        };
-        var tlsKey = new Option<string?>("--tls-key")
-        {
-            Description = "The PEM private key of --tls-cert.",
-        };
-        var quiet = new Option<bool>("--quiet", "-q")
-        {
-            Description = "No access log (one line per request on standard output); errors still go to standard error.",
-        };
-        var command = new Command("serve", "Serve .gvmi images over HTTP or HTTPS (Range, ETag, If-Range, HEAD) with an index of hashes, task packages and SDK snippets at /.")
-        {
-            paths,
-            bind,
-            port,
-            publicUrl,
-            tlsCert,
-            tlsKey,
-            quiet,
-        };
-        command.SetAction((parseResult, cancellationToken) =>
-        {
-            var url = parseResult.GetValue(publicUrl);
-            return RunAsync(
-                parseResult.GetRequiredValue(paths),
-                url,
-                new ServeOptions
-                {
-                    Bind = parseResult.GetRequiredValue(bind),
-                    Port = parseResult.GetValue(port),
-                    PublicUrl = url is not null && Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed : null,
-                    TlsCertificatePath = parseResult.GetValue(tlsCert),
-                    TlsKeyPath = parseResult.GetValue(tlsKey),
-                    Quiet = parseResult.GetValue(quiet),
-                },
-                parseResult.InvocationConfiguration.Output,
-                parseResult.InvocationConfiguration.Error,
-                cancellationToken);
-        });
-        return command;
+            Options.Add(option);
+        }
+
+        Action = new ServeAction(this);
     }
 
-    /// <summary>Serves until <paramref name="cancellationToken"/> is cancelled, then stops within the options' bound.</summary>
+    public Argument<string[]> Paths { get; } = new("PATH")
+    {
+        Description = "Image files to serve, or folders whose *.gvmi files are served (picked up while running). Each is served at /<file name>.",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    public Option<string[]> Bind { get; } = new("--bind")
+    {
+        Description = "An address to listen on: an IP address (127.0.0.1, ::1, 0.0.0.0, ::) or localhost; repeat for several. Loopback unless told otherwise.",
+        DefaultValueFactory = _ => ["127.0.0.1"],
+    };
+
+    public Option<int> Port { get; } = new("--port")
+    {
+        Description = "The TCP port; 0 picks a free one.",
+        DefaultValueFactory = _ => 8000,
+    };
+
+    public Option<string?> PublicUrl { get; } = new("--public-url")
+    {
+        Description = "The base URL providers use (behind a reverse proxy or CDN, or when bound to 0.0.0.0); the index and the listing advertise it. By default the bind address and port.",
+    };
+
+    public Option<string?> TlsCert { get; } = new("--tls-cert")
+    {
+        Description = "Serve https with this PEM certificate (chain); needs --tls-key.",
+    };
+
+    public Option<string?> TlsKey { get; } = new("--tls-key")
+    {
+        Description = "The PEM private key of --tls-cert.",
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "No access log (one line per request on standard output); errors still go to standard error.",
+    };
+
+    public static Command Create() => new ServeCommand();
+
+    /// <summary>The server's options for what the command line asks.</summary>
+    public ServeOptions ReadOptions(ParseResult parseResult)
+    {
+        var url = parseResult.GetValue(PublicUrl);
+        return new ServeOptions
+        {
+            Bind = parseResult.GetRequiredValue(Bind),
+            Port = parseResult.GetValue(Port),
+            PublicUrl = url is not null && Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? parsed : null,
+            TlsCertificatePath = parseResult.GetValue(TlsCert),
+            TlsKeyPath = parseResult.GetValue(TlsKey),
+            Quiet = parseResult.GetValue(Quiet),
+        };
+    }
+
+    /// <summary>
+    /// Serves until <paramref name="cancellationToken"/> is cancelled, then stops within the options' bound; a server
+    /// that cannot start throws a <see cref="ServeStartupException"/>.
+    /// </summary>
     public static async Task<int> RunAsync(string[] paths, string? publicUrl, ServeOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         ServedImageCatalog? catalog = null;
@@ -108,14 +114,9 @@ internal static class ServeCommand
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             await Task.Delay(Timeout.InfiniteTimeSpan, options.TimeProvider, stop.Token).ConfigureAwait(false);
         }
-        catch (ServeStartupException ex)
-        {
-            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return ex.ExitCode;
-        }
         catch (OperationCanceledException) when (stop.IsCancellationRequested && server is not null)
         {
-            await error.WriteLineAsync(ServeMessages.Stopping(options.ShutdownTimeout)).ConfigureAwait(false);
+            await error.WriteLineAsync(ServeMessages.Line(ServeMessages.Stopping(options.ShutdownTimeout))).ConfigureAwait(false);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Golem.VmImages.Cli.Invocation;
 using Golem.VmImages.Fetching;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace Golem.VmImages.Cli.Fetching;
 /// line carries the reason (a broken transfer is not told again), a reason repeated from the previous attempt is
 /// "the same failure", and a URL's final failure is left to the command's one error line unless another URL follows.
 /// </summary>
-internal sealed class FetchNotes(ProgressDisplay display, TextWriter error, int urlCount = 1) : ILogger<ImageFetcher>
+internal sealed class FetchNotes(ProgressDisplay display, TextWriter error, string commandName, int urlCount = 1) : ILogger<ImageFetcher>
 {
     private int _urlsFailed;
     private string? _lastReason;
@@ -35,7 +36,7 @@ internal sealed class FetchNotes(ProgressDisplay display, TextWriter error, int 
         }
 
         var line = eventId.Id == 5 ? DescribeRetry(state) ?? formatter(state, exception) : formatter(state, exception);
-        display.WriteLineAsync(error, "gvmi fetch: " + TerminalText.Escape(line)).GetAwaiter().GetResult();
+        display.WriteLineAsync(error, ErrorWriter.Note(commandName, line)).GetAwaiter().GetResult();
     }
 
     /// <summary>"Attempt 2 of 5 in 1.4 s: why", with the wait in seconds rather than a raw <see cref="TimeSpan"/>; a repeated reason is "the same failure".</summary>

@@ -73,7 +73,9 @@ internal static class CliInvocation
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The one place a failure becomes a line and an exit code: every command throws, none prints its own.
-            if (ExitCodes.Of(ex) == ExitCodes.Usage)
+            // A wrong command line adds the hint to --help; a server's refusal to start (a port in use, a bad --port)
+            // is its one line, whatever its exit code.
+            if (ex is UsageException or ArgumentException)
             {
                 return await UsageErrorAsync(stderr, commandName, ErrorWriter.Sentence(ex)).ConfigureAwait(false);
             }
@@ -91,13 +93,10 @@ internal static class CliInvocation
         return exitCode;
     }
 
-    /// <summary>Reports a usage error found by a command's action (a conflict the parser cannot see) and returns exit code 2.</summary>
-    public static async Task<int> UsageErrorAsync(ParseResult parseResult, string message)
-    {
-        ArgumentNullException.ThrowIfNull(parseResult);
-        return await UsageErrorAsync(parseResult.InvocationConfiguration.Error, NameOf(parseResult.CommandResult), message).ConfigureAwait(false);
-    }
-
+    /// <summary>
+    /// Writes a usage error (a conflict the parser cannot see, thrown by an action as a <see cref="UsageException"/>)
+    /// with the hint to --help, and returns exit code 2.
+    /// </summary>
     private static async Task<int> UsageErrorAsync(TextWriter error, string commandName, string message)
     {
         await error.WriteLineAsync($"{commandName}: {TerminalText.Escape(message)}").ConfigureAwait(false);

@@ -17,8 +17,14 @@ internal static class ErrorWriter
     }
 
     /// <summary>The line <see cref="WriteAsync"/> writes.</summary>
-    public static string Line(string commandName, Exception exception) =>
-        string.Create(CultureInfo.InvariantCulture, $"{commandName}: {TerminalText.Escape(Sentence(exception))}");
+    public static string Line(string commandName, Exception exception) => Note(commandName, Sentence(exception));
+
+    /// <summary>
+    /// A line that is not a failure (a note, a warning, what an interruption kept) in the form every message takes:
+    /// <c>gvmi COMMAND: text</c>, control characters escaped.
+    /// </summary>
+    public static string Note(string commandName, string text) =>
+        string.Create(CultureInfo.InvariantCulture, $"{commandName}: {TerminalText.Escape(text)}");
 
     /// <summary>The sentence of the line: the first line of what <paramref name="exception"/> says, in the user's terms.</summary>
     public static string Sentence(Exception exception) => FirstLine(Describe(exception));

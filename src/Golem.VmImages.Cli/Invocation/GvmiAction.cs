@@ -22,4 +22,10 @@ internal abstract class GvmiAction : AsynchronousCommandLineAction
 
     /// <summary>Where progress, notes and errors go (standard error).</summary>
     protected static TextWriter Error(ParseResult parseResult) => parseResult.InvocationConfiguration.Error;
+
+    /// <summary>The command's name as its messages start, for example <c>gvmi cache prune</c>.</summary>
+    protected static string CommandName(ParseResult parseResult) => CliInvocation.NameOf(parseResult.CommandResult);
+
+    /// <summary>A note for standard error in the form of every message, <c>gvmi COMMAND: text</c> (<see cref="ErrorWriter.Note"/>).</summary>
+    protected static string Note(ParseResult parseResult, string text) => ErrorWriter.Note(CommandName(parseResult), text);
 }

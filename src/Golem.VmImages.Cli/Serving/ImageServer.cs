@@ -102,7 +102,7 @@ internal sealed class ImageServer : IAsyncDisposable
         server._rescanLoop = catalog.RescanPeriodicallyAsync(options.RescanInterval, options.TimeProvider, server._rescans.Token);
         if (options.PublicUrl is null && endpoints.IncludesWildcard)
         {
-            await errors.WriteLineAsync(ServeMessages.WildcardWithoutPublicUrl(baseAddress)).ConfigureAwait(false);
+            await errors.WriteLineAsync(ServeMessages.Line(ServeMessages.WildcardWithoutPublicUrl(baseAddress))).ConfigureAwait(false);
         }
 
         return server;
@@ -205,7 +205,7 @@ internal sealed class ImageServer : IAsyncDisposable
             catch (Exception ex)
             {
                 var request = context.Request;
-                await error.WriteLineAsync(ServeMessages.RequestFailed(request.Method, request.Path + request.QueryString, AccessLog.ClientOf(context), ex)).ConfigureAwait(false);
+                await error.WriteLineAsync(ServeMessages.Line(ServeMessages.RequestFailed(request.Method, request.Path + request.QueryString, AccessLog.ClientOf(context), ex))).ConfigureAwait(false);
                 if (context.Response.HasStarted)
                 {
                     context.Abort();

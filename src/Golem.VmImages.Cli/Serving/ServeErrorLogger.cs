@@ -39,7 +39,7 @@ internal sealed class ServeErrorLogger(TextWriter error) : ILoggerProvider, ILog
 
         var message = formatter(state, exception).ReplaceLineEndings(" ");
         error.WriteLine(exception is null
-            ? $"gvmi serve: {message}"
-            : $"gvmi serve: {message} ({exception.GetType().Name}: {exception.Message.ReplaceLineEndings(" ")})");
+            ? ServeMessages.Line(message)
+            : ServeMessages.Line($"{message} ({exception.GetType().Name}: {exception.Message.ReplaceLineEndings(" ")})"));
     }
 }

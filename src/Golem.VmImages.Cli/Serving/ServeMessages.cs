@@ -1,11 +1,19 @@
 using System.Globalization;
+using Golem.VmImages.Cli.Invocation;
 
 namespace Golem.VmImages.Cli.Serving;
 
-/// <summary>What <c>gvmi serve</c> prints about its start-up, its images and its errors, one line each.</summary>
+/// <summary>
+/// What <c>gvmi serve</c> prints about its start-up, its images and its errors, one sentence each: a start-up failure
+/// is thrown and written by the command line's one error writer; a note while serving is written as a <see cref="Line"/>.
+/// </summary>
 internal static class ServeMessages
 {
-    private const string Prefix = "gvmi serve: ";
+    /// <summary>The name serve's messages start with.</summary>
+    private static readonly string CommandName = $"{CliInvocation.ToolName} serve";
+
+    /// <summary><paramref name="sentence"/> as a line of standard error, <c>gvmi serve: sentence</c>.</summary>
+    public static string Line(string sentence) => ErrorWriter.Note(CommandName, sentence);
 
     public static string PortOutOfRange(int port) =>
         Format("--port {0} is out of range; expected 0 (any free port) to 65535.", port);
@@ -86,5 +94,5 @@ internal static class ServeMessages
         return message.Length == 0 ? inner.GetType().Name : message + ".";
     }
 
-    private static string Format(string format, params object?[] args) => Prefix + string.Format(CultureInfo.InvariantCulture, format, args);
+    private static string Format(string format, params object?[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
 }

@@ -148,17 +148,17 @@ internal sealed class ServedImageCatalog : IDisposable
             {
                 if (!current.TryGetValue(name, out var before))
                 {
-                    await _log.WriteLineAsync(ServeMessages.Added(image)).ConfigureAwait(false);
+                    await _log.WriteLineAsync(ServeMessages.Line(ServeMessages.Added(image))).ConfigureAwait(false);
                 }
                 else if (before.Hash != image.Hash)
                 {
-                    await _log.WriteLineAsync(ServeMessages.Changed(image)).ConfigureAwait(false);
+                    await _log.WriteLineAsync(ServeMessages.Line(ServeMessages.Changed(image))).ConfigureAwait(false);
                 }
             }
 
             foreach (var name in current.Keys.Where(n => !next.ContainsKey(n)))
             {
-                await _log.WriteLineAsync(ServeMessages.Removed(name)).ConfigureAwait(false);
+                await _log.WriteLineAsync(ServeMessages.Line(ServeMessages.Removed(name))).ConfigureAwait(false);
             }
 
             _images = next.ToFrozenDictionary(StringComparer.Ordinal);
@@ -172,7 +172,7 @@ internal sealed class ServedImageCatalog : IDisposable
 
     private async Task HashAsync(List<Candidate> toHash, Dictionary<string, ServedImage> next, CancellationToken cancellationToken)
     {
-        await _log.WriteLineAsync(ServeMessages.Hashing(toHash.Count)).ConfigureAwait(false);
+        await _log.WriteLineAsync(ServeMessages.Line(ServeMessages.Hashing(toHash.Count))).ConfigureAwait(false);
         var index = 0;
         await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(toHash.ConvertAll(c => c.FilePath), _log, "hashing", toHash.Sum(c => c.Length), cancellationToken).ConfigureAwait(false))
         {
@@ -187,7 +187,7 @@ internal sealed class ServedImageCatalog : IDisposable
             var after = new FileInfo(candidate.FilePath);
             if (!after.Exists || after.Length != candidate.Length || after.LastWriteTimeUtc != candidate.LastWriteUtc || outcome.Length != candidate.Length)
             {
-                await _log.WriteLineAsync(ServeMessages.ChangedWhileHashing(candidate.Name)).ConfigureAwait(false);
+                await _log.WriteLineAsync(ServeMessages.Line(ServeMessages.ChangedWhileHashing(candidate.Name))).ConfigureAwait(false);
                 continue;
             }
 
@@ -311,7 +311,7 @@ internal sealed class ServedImageCatalog : IDisposable
             }
         }
 
-        _log.WriteLine(message);
+        _log.WriteLine(ServeMessages.Line(message));
     }
 
     /// <summary>A file a source offers, before it is hashed.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Golem.VmImages.Cli;
 using Golem.VmImages.Cli.Invocation;
 
@@ -8,7 +9,7 @@ namespace Golem.VmImages.Tests.Cli;
 /// What the whole gvmi command tree shares: help that works whatever else is missing (walked over the tree, so a
 /// command added later is covered), suggestions for mistyped commands and options, and clean one-line parse errors.
 /// </summary>
-public class CommandLineSpineTests
+public partial class CommandLineSpineTests
 {
     private static IEnumerable<TestCaseData> EveryCommandAndHelpSpelling()
     {
@@ -20,6 +21,8 @@ public class CommandLineSpineTests
             }
         }
     }
+
+    private static IEnumerable<Command> Commands(Command command) => command.Subcommands.SelectMany(Commands).Prepend(command);
 
     private static IEnumerable<string[]> CommandPaths(Command command, string[] path)
     {
@@ -46,6 +49,31 @@ public class CommandLineSpineTests
     {
         // The walk below covers what the tree holds; this guards against walking an empty tree.
         Assert.That(CommandPaths(GvmiCommandLine.CreateRoot(), []).Count(), Is.GreaterThanOrEqualTo(17));
+    }
+
+    [Test]
+    public void Action_EveryCommand_IsAGvmiActionApartFromItsDefinition()
+    {
+        var commands = Commands(GvmiCommandLine.CreateRoot()).Where(c => c is not RootCommand && c.Action is not null).ToList();
+        var others = commands.Where(c => c.Action is not GvmiAction).Select(c => c.Name);
+
+        Assert.That(commands, Has.Count.GreaterThanOrEqualTo(15));
+        Assert.That(others, Is.Empty, "each command's action is a class on GvmiAction, not a SetAction lambda");
+    }
+
+    [Test]
+    public void Sources_WriteNoHardCodedCommandPrefix()
+    {
+        // Every "gvmi COMMAND: " comes from the command's own name (ErrorWriter), so a renamed or nested command
+        // cannot print a stale prefix.
+        var cli = Path.Combine(Repository.ReadmeSnippetTests.RepositoryRoot(), "src", "Golem.VmImages.Cli");
+        var literals = Directory.EnumerateFiles(cli, "*.cs", SearchOption.AllDirectories)
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(file => File.ReadLines(file).Select(line => (File: Path.GetFileName(file), Line: line.Trim())))
+            .Where(l => !l.Line.StartsWith("//", StringComparison.Ordinal) && HardCodedPrefix().IsMatch(l.Line))
+            .Select(l => $"{l.File}: {l.Line}");
+
+        Assert.That(literals, Is.Empty);
     }
 
     [TestCaseSource(nameof(EveryCommandAndHelpSpelling))]
@@ -93,4 +121,7 @@ public class CommandLineSpineTests
     [TestCase("abc", "xyz", 3)]
     public void Distance_CountsEditsAndSwaps(string a, string b, int expected) =>
         Assert.That(Suggestions.Distance(a, b), Is.EqualTo(expected));
+
+    [GeneratedRegex(@"\$?""gvmi [a-z]+( [a-z]+)?: ")]
+    private static partial Regex HardCodedPrefix();
 }

@@ -158,6 +158,18 @@ public sealed class PushCommandTests
     }
 
     [Test]
+    public async Task Push_MissingTokenFile_IsNotFoundNamingIt()
+    {
+        var tokenFile = Path.Combine(_directory, "no-token");
+
+        var (exitCode, _, error) = await Run("push", _image, "--tag", "alice/app:v1", "--user", "alice", "--token-file", tokenFile, "--registry", _registry.BaseAddress.AbsoluteUri, "--allow-insecure");
+
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.NotFound));
+        Assert.That(error, Is.EqualTo($"gvmi push: {tokenFile}: No such file or directory\n"));
+        Assert.That(_registry.Log, Is.Empty);
+    }
+
+    [Test]
     public async Task Push_NotAGvmi_ExitsWithAClearError()
     {
         var path = Path.Combine(_directory, "notes.txt");

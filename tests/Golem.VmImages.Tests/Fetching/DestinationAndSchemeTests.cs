@@ -1,3 +1,4 @@
+using Golem.VmImages.Cli;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Tests.Cli;
@@ -69,10 +70,11 @@ public sealed class DestinationAndSchemeTests : FetcherTestBase
 
         var (exitCode, output, error) = await CliRunner.RunAsync(FetchCommand.Create(), "fetch", "--hash", DigestOf(Server.Body).ToString(), Server.Image().AbsoluteUri, "-o", directory);
 
-        Assert.That(exitCode, Is.Not.Zero);
+        // A usage error: one line naming the directory, then the hint to --help, as for every command.
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
         Assert.That(output, Is.Empty);
-        Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
-        Assert.That(error, Does.StartWith("gvmi fetch: ").And.Contain(directory).And.Not.Contain("   at "));
+        Assert.That(error.TrimEnd().Split('\n'), Has.Length.EqualTo(2));
+        Assert.That(error, Does.StartWith("gvmi fetch: ").And.Contain(directory).And.Contain("Try 'gvmi fetch --help'").And.Not.Contain("   at "));
         Assert.That(Server.RequestCount, Is.Zero);
     }
 

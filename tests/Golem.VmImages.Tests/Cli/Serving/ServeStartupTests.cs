@@ -67,7 +67,7 @@ public class ServeStartupTests
         var (exitCode, _, error) = await CliRunner.RunAsync(ServeCommand.Create(), "serve", _directory, "--bind", bind, "--port", "0");
 
         Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
-        Assert.That(ErrorLines(error), Is.EqualTo(new[] { ServeMessages.UnknownBindAddress(bind) }));
+        Assert.That(ErrorLines(error), Is.EqualTo(new[] { ServeMessages.Line(ServeMessages.UnknownBindAddress(bind)) }));
     }
 
     [Test]
@@ -86,7 +86,7 @@ public class ServeStartupTests
         var (exitCode, _, error) = await CliRunner.RunAsync(ServeCommand.Create(), "serve", _directory, "--port", "0", "--public-url", "images.example.org/golem");
 
         Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
-        Assert.That(ErrorLines(error), Is.EqualTo(new[] { ServeMessages.BadPublicUrl("images.example.org/golem") }));
+        Assert.That(ErrorLines(error), Is.EqualTo(new[] { ServeMessages.Line(ServeMessages.BadPublicUrl("images.example.org/golem")) }));
     }
 
     [Test]
@@ -211,7 +211,7 @@ public class ServeStartupTests
         var (exitCode, _, error) = await CliRunner.RunAsync(ServeCommand.Create(), "serve", _directory, "--port", "0", "--tls-cert", "cert.pem");
 
         Assert.That(exitCode, Is.EqualTo(ExitCodes.Usage));
-        Assert.That(ErrorLines(error), Is.EqualTo(new[] { ServeMessages.TlsPairIncomplete }));
+        Assert.That(ErrorLines(error), Is.EqualTo(new[] { ServeMessages.Line(ServeMessages.TlsPairIncomplete) }));
     }
 
     /// <summary>The lines of standard error other than the hashing progress lines printed before the error.</summary>
