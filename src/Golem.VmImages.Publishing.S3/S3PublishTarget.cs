@@ -15,6 +15,14 @@ namespace Golem.VmImages.Publishing.S3;
 /// then it is copied server-side to its final key with its hash as <c>x-amz-meta-golem-sha3</c>, and the staging
 /// object is deleted. A failed or cancelled upload is aborted, so no multipart upload is left behind.
 /// </summary>
+/// <remarks>
+/// Staging keys are <c>PREFIX/.gvmi-staging/gvmi-upload-&lt;source&gt;-&lt;version&gt;</c>: the source part comes from the
+/// file's full path, the version part from its length, modification time and, on Linux, device and inode. A run
+/// killed mid-upload (kill -9) leaves its multipart upload open; the next run of the same unchanged file resumes it,
+/// and the next run after the file changed aborts it (and any other upload of an earlier version of that path)
+/// before it starts anew. To find leftovers by hand: <c>aws s3api list-multipart-uploads --bucket BUCKET --prefix PREFIX/.gvmi-staging/</c>;
+/// a bucket lifecycle rule (<c>AbortIncompleteMultipartUpload</c>) removes those of files never published again.
+/// </remarks>
 public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
 {
     /// <summary>The user metadata name the image hash is stored under (sent as <c>x-amz-meta-golem-sha3</c>).</summary>
@@ -285,6 +293,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
     private async Task<IStagedImage> StageCoreAsync(Stream content, long length, string stagingKey, CancellationToken cancellationToken)
     {
         var partSize = PartSizeFor(length, _options.PartSize);
+        await AbortChangedSourceUploadsAsync(stagingKey, cancellationToken).ConfigureAwait(false);
         var (uploadId, stored) = await FindOrStartUploadAsync(stagingKey, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -305,6 +314,56 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             await AbortQuietlyAsync(stagingKey, uploadId).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Aborts the multipart uploads a killed run left for an earlier version of the same source file: staging keys
+    /// that share the source part of <paramref name="stagingKey"/> (<c>gvmi-upload-&lt;source&gt;-</c>) but not its version.
+    /// </summary>
+    private async Task AbortChangedSourceUploadsAsync(string stagingKey, CancellationToken cancellationToken)
+    {
+        var folder = stagingKey[..(stagingKey.LastIndexOf('/') + 1)];
+        if (StagingSourceOf(stagingKey[folder.Length..]) is not { } source)
+        {
+            return;
+        }
+
+        var prefix = folder + source;
+        string? keyMarker = null;
+        string? uploadIdMarker = null;
+        while (true)
+        {
+            var uploads = await Call("list the multipart uploads of", prefix, () => _client.ListMultipartUploadsAsync(
+                new ListMultipartUploadsRequest { BucketName = _options.Bucket, Prefix = prefix, KeyMarker = keyMarker, UploadIdMarker = uploadIdMarker }, cancellationToken)).ConfigureAwait(false);
+            foreach (var stale in (uploads.MultipartUploads ?? []).Where(u => u.Key != stagingKey && u.Key.StartsWith(prefix, StringComparison.Ordinal)))
+            {
+                await Call("abort the left-over upload of", stale.Key, () => _client.AbortMultipartUploadAsync(
+                    new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = stale.Key, UploadId = stale.UploadId }, cancellationToken)).ConfigureAwait(false);
+            }
+
+            if (uploads.IsTruncated != true || uploads.NextKeyMarker is null)
+            {
+                return;
+            }
+
+            keyMarker = uploads.NextKeyMarker;
+            uploadIdMarker = uploads.NextUploadIdMarker;
+        }
+    }
+
+    /// <summary>Returns the source part (<c>gvmi-upload-&lt;24 hex&gt;-</c>) of a staging name <see cref="ImagePublisher"/> gave, or <see langword="null"/> for any other name.</summary>
+    internal static string? StagingSourceOf(string stagingName)
+    {
+        const string Prefix = "gvmi-upload-";
+        const int HashLength = 24;
+        var sourceLength = Prefix.Length + HashLength + 1;
+        return stagingName.Length == sourceLength + HashLength
+            && stagingName.StartsWith(Prefix, StringComparison.Ordinal)
+            && stagingName[sourceLength - 1] == '-'
+            && stagingName[Prefix.Length..(sourceLength - 1)].All(char.IsAsciiHexDigitLower)
+            && stagingName[sourceLength..].All(char.IsAsciiHexDigitLower)
+            ? stagingName[..sourceLength]
+            : null;
     }
 
     private async Task<(string UploadId, Dictionary<int, PartDetail> Stored)> FindOrStartUploadAsync(string stagingKey, CancellationToken cancellationToken)

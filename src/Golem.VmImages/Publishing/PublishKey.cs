@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Golem.VmImages.Registry;
 
 namespace Golem.VmImages.Publishing;
 
@@ -28,10 +29,43 @@ internal static class PublishKey
     public static Uri Resolve(Uri directoryUrl, string key) =>
         new(AsDirectory(directoryUrl), string.Join('/', key.Split('/').Select(Uri.EscapeDataString)));
 
-    /// <summary>A name stable across runs for the same file (path, length, modification time), for resumable staging.</summary>
+    /// <summary>How every staging name <see cref="StagingName"/> gives begins.</summary>
+    public const string StagingNamePrefix = "gvmi-upload-";
+
+    /// <summary>
+    /// A name stable across runs for the same file, for resumable staging and for finding what a killed run left:
+    /// <c>gvmi-upload-&lt;source&gt;-&lt;version&gt;</c>, where the source part hashes the file's full path and the version
+    /// part its length, modification time and, on Linux, device and inode. The name lives inside the target (its
+    /// directory, base URL or bucket prefix), so it is per target as well.
+    /// </summary>
     public static string StagingName(FileInfo file)
     {
-        var identity = Encoding.UTF8.GetBytes($"{file.FullName}\n{file.Length}\n{file.LastWriteTimeUtc.Ticks}");
-        return "gvmi-upload-" + Convert.ToHexStringLower(SHA256.HashData(identity).AsSpan(0, 12));
+        FileIdentity identity;
+        using (var handle = File.OpenHandle(file.FullName))
+        {
+            identity = FileIdentity.Of(file.FullName, handle);
+        }
+
+        var version = FormattableString.Invariant($"{identity.Length}\n{identity.LastWriteTicks}\n{identity.Device}\n{identity.Inode}");
+        return StagingSource(file.FullName) + ShortHash(version);
     }
+
+    /// <summary>The part of <see cref="StagingName"/> shared by every version of the file at <paramref name="fullPath"/>, ending in <c>-</c>.</summary>
+    public static string StagingSource(string fullPath) => StagingNamePrefix + ShortHash(fullPath) + "-";
+
+    /// <summary>Returns the source part of a name <see cref="StagingName"/> gave (ending in <c>-</c>), or <see langword="null"/> for any other name.</summary>
+    public static string? StagingSourceOf(string stagingName)
+    {
+        const int HashLength = 24;
+        var sourceLength = StagingNamePrefix.Length + HashLength + 1;
+        return stagingName.Length == sourceLength + HashLength
+            && stagingName.StartsWith(StagingNamePrefix, StringComparison.Ordinal)
+            && stagingName[sourceLength - 1] == '-'
+            && stagingName[StagingNamePrefix.Length..(sourceLength - 1)].All(char.IsAsciiHexDigitLower)
+            && stagingName[sourceLength..].All(char.IsAsciiHexDigitLower)
+            ? stagingName[..sourceLength]
+            : null;
+    }
+
+    private static string ShortHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 12));
 }
