@@ -93,6 +93,36 @@ public sealed class S3PublishTests
         Assert.That(requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal)), Is.LessThanOrEqualTo(1), "at most the public check's range request");
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Commit_ObjectAppearedDuringTheUpload_IsAConflictUnlessOverwrite(bool overwrite)
+    {
+        await using var s3 = await MotoBucket.StartAsync();
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 25);
+        var hash = await ImageHasher.HashFileAsync(image);
+        await using var content = File.OpenRead(image);
+        await using var staged = await s3.Target.StageAsync(content, content.Length, "racing");
+        await s3.Client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "latest.gvmi", ContentBody = "someone else's image" });
+
+        var commit = staged.CommitAsync("latest.gvmi", hash, overwrite);
+
+        if (overwrite)
+        {
+            await commit;
+            using var replaced = await s3.Client.GetObjectAsync(Bucket, "latest.gvmi");
+            Assert.That(await ImageHasher.HashDataAsync(replaced.ResponseStream), Is.EqualTo(hash));
+        }
+        else
+        {
+            var conflict = await Assert.ThrowsAsync<ImageKeyConflictException>(() => commit);
+            Assert.That(conflict!.Key, Is.EqualTo("latest.gvmi"));
+            Assert.That(conflict.Message, Does.Contain("s3://" + Bucket + "/latest.gvmi").And.Contain("expected the key to stay free"));
+            using var kept = await s3.Client.GetObjectAsync(Bucket, "latest.gvmi");
+            using var reader = new StreamReader(kept.ResponseStream);
+            Assert.That(await reader.ReadToEndAsync(), Is.EqualTo("someone else's image"));
+        }
+    }
+
     [Test]
     public async Task Stage_SourceFailsMidway_AbortsTheMultipartUpload()
     {
