@@ -52,7 +52,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             S3PayloadSigning.On => false,
             _ => options.ServiceUrl is { Scheme: "https" },
         };
-        _partPipeline = new ResiliencePipelineBuilder()
+        _partPipeline = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxPartAttempts - 1,
@@ -205,6 +205,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
     private static void Validate(S3PublishTargetOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Bucket, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.PartSize, S3PublishTargetOptions.MinPartSize, nameof(options));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.PartSize, S3PublishTargetOptions.MaxPartSize, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentParts, 1, nameof(options));
@@ -463,12 +464,12 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
     private Task DeleteQuietlyAsync(string objectKey) =>
         CleanUpQuietlyAsync(token => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = objectKey }, token));
 
-    /// <summary>Runs a clean-up request bounded by 30 seconds of its own; a failure or time-out is not the caller's failure.</summary>
-    private static async Task CleanUpQuietlyAsync(Func<CancellationToken, Task> cleanUp)
+    /// <summary>Runs a clean-up request bounded by 30 seconds of its own on the options' clock; a failure or time-out is not the caller's failure.</summary>
+    private async Task CleanUpQuietlyAsync(Func<CancellationToken, Task> cleanUp)
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), TimeProvider.System);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), _options.TimeProvider);
             await cleanUp(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsSdkFailure(ex) || ex is OperationCanceledException)

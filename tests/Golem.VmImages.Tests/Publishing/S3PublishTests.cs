@@ -1,10 +1,14 @@
 using System.Text.Json;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Publishing;
 using Golem.VmImages.Publishing.S3;
 using Golem.VmImages.Tests.Cli;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Golem.VmImages.Tests.Publishing;
 
@@ -132,6 +136,25 @@ public sealed class S3PublishTests
 
         Assert.That((await s3.Client.ListMultipartUploadsAsync(Bucket)).MultipartUploads ?? [], Is.Empty);
         Assert.That(s3.Moto.Requests, Has.Some.StartsWith("DELETE /images/.gvmi-staging/broken?uploadId="));
+    }
+
+    [Test]
+    public async Task Stage_AbortThatHangs_IsBoundedOnTheOptionsClock()
+    {
+        var abortArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await LoopbackServer.StartAsync(app => app.Run(context => AnswerUntilTheAbortAsync(context, abortArrived)));
+        var clock = new FakeTimeProvider();
+        var options = new S3PublishTargetOptions { Bucket = Bucket, ServiceUrl = server.BaseAddress, ForcePathStyle = true, Region = "us-east-1", TimeProvider = clock };
+        using var client = new AmazonS3Client(new BasicAWSCredentials("AKIDSTUB", "stub-secret"), S3PublishTarget.CreateConfig(options));
+
+        var staging = new S3PublishTarget(client, options).StageAsync(new FailingStream(1), 20 << 20, "broken");
+        await abortArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        clock.Advance(TimeSpan.FromSeconds(29));
+        var before = staging.IsCompleted;
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.That(before, Is.False, "the clean-up waits its 30 seconds on the options' clock");
+        Assert.That(async () => await staging.WaitAsync(TimeSpan.FromSeconds(10)), Throws.TypeOf<IOException>());
     }
 
     [Test]
@@ -334,6 +357,27 @@ public sealed class S3PublishTests
     }
 
     /// <summary>Yields zeros, then fails like a disk read error.</summary>
+    /// <summary>Answers the list and start of a multipart upload, and holds the abort (DELETE) open until the client gives up.</summary>
+    private static async Task AnswerUntilTheAbortAsync(HttpContext context, TaskCompletionSource abortArrived)
+    {
+        const string Namespace = "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
+        switch (context.Request.Method)
+        {
+            case "DELETE":
+                abortArrived.TrySetResult();
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                break;
+            case "GET":
+                context.Response.ContentType = "application/xml";
+                await context.Response.WriteAsync($"<ListMultipartUploadsResult {Namespace}><Bucket>{Bucket}</Bucket><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>");
+                break;
+            default:
+                context.Response.ContentType = "application/xml";
+                await context.Response.WriteAsync($"<InitiateMultipartUploadResult {Namespace}><Bucket>{Bucket}</Bucket><Key>.gvmi-staging/broken</Key><UploadId>stub-upload</UploadId></InitiateMultipartUploadResult>");
+                break;
+        }
+    }
+
     private sealed class FailingStream(long failAfter) : Stream
     {
         private long _position;
