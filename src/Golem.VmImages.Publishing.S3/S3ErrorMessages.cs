@@ -24,6 +24,9 @@ internal static class S3ErrorMessages
         _ => Format("{0} on {1} failed ({2} {3}{4}).", operation, location, (int)status, code ?? status.ToString(), Detail(message)),
     };
 
+    public static string KeyAppeared(string location) =>
+        Format("{0} got an object while this image was being published; expected the key to stay free (publish again to compare it, or overwrite).", location);
+
     public static string Unreachable(string operation, string location, string reason) =>
         Format("{0} on {1} failed: the endpoint could not be reached ({2}).", operation, location, reason);
 

@@ -60,7 +60,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             S3PayloadSigning.On => false,
             _ => options.ServiceUrl is { Scheme: "https" },
         };
-        _partPipeline = new ResiliencePipelineBuilder()
+        _partPipeline = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxPartAttempts - 1,
@@ -213,6 +213,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
     private static void Validate(S3PublishTargetOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Bucket, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.PartSize, S3PublishTargetOptions.MinPartSize, nameof(options));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.PartSize, S3PublishTargetOptions.MaxPartSize, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentParts, 1, nameof(options));
@@ -514,7 +515,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
         }
     }
 
-    // The store keeps the parts; the next run for the same file resumes from them.
+    // Aborting discards the parts stored so far: only an upload left behind by a run that was killed is resumed.
     private Task AbortQuietlyAsync(string stagingKey, string uploadId) =>
         CleanUpQuietlyAsync(token => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _options.Bucket, Key = stagingKey, UploadId = uploadId }, token));
 
@@ -522,12 +523,12 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
     private Task DeleteQuietlyAsync(string objectKey) =>
         CleanUpQuietlyAsync(token => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = objectKey }, token));
 
-    /// <summary>Runs a clean-up request bounded by 30 seconds of its own; a failure or time-out is not the caller's failure.</summary>
-    private static async Task CleanUpQuietlyAsync(Func<CancellationToken, Task> cleanUp)
+    /// <summary>Runs a clean-up request bounded by 30 seconds of its own on the options' clock; a failure or time-out is not the caller's failure.</summary>
+    private async Task CleanUpQuietlyAsync(Func<CancellationToken, Task> cleanUp)
     {
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), TimeProvider.System);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30), _options.TimeProvider);
             await cleanUp(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsSdkFailure(ex) || ex is OperationCanceledException)
@@ -536,8 +537,9 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
         }
     }
 
-    private async Task CopyAsync(string source, string destination, long length, ImageHash hash, CancellationToken cancellationToken)
+    private async Task CopyAsync(string source, string destination, long length, ImageHash hash, bool overwrite, CancellationToken cancellationToken)
     {
+        var ifNoneMatch = overwrite ? null : "*";
         if (length <= MaxCopySize)
         {
             var request = new CopyObjectRequest
@@ -548,6 +550,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
                 DestinationKey = destination,
                 MetadataDirective = S3MetadataDirective.REPLACE,
                 ContentType = "application/octet-stream",
+                IfNoneMatch = ifNoneMatch,
             };
             request.Metadata.Add(HashMetadataName, hash.ToString());
             if (_options.CannedAcl is { } acl)
@@ -589,7 +592,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             }
 
             await Call("complete the copy to", destination, () => _client.CompleteMultipartUploadAsync(
-                new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = destination, UploadId = upload.UploadId, PartETags = parts }, cancellationToken)).ConfigureAwait(false);
+                new CompleteMultipartUploadRequest { BucketName = _options.Bucket, Key = destination, UploadId = upload.UploadId, PartETags = parts, IfNoneMatch = ifNoneMatch }, cancellationToken)).ConfigureAwait(false);
         }
         catch
         {
@@ -598,12 +601,32 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
         }
     }
 
+    /// <summary>
+    /// The staged upload. Without <c>overwrite</c>, the commit first asks for the object at the final key (a HEAD)
+    /// and refuses when one appeared; the copy itself (or, above 5 GiB, the completion of the multipart copy) is then
+    /// a conditional write with <c>If-None-Match: *</c>, so a store that honours it (AWS S3) also refuses an object
+    /// written between the HEAD and the copy (412, or 409 for a concurrent write). The HEAD is there because not every
+    /// S3-compatible store honours the header on a copy (moto does not; it does on a multipart completion).
+    /// </summary>
     private sealed class Staged(S3PublishTarget target, string stagingKey, long length) : IStagedImage
     {
         public async Task CommitAsync(string key, ImageHash hash, bool overwrite, CancellationToken cancellationToken = default)
         {
             ArgumentException.ThrowIfNullOrEmpty(key);
-            await target.CopyAsync(stagingKey, target.FullKey(key), length, hash, cancellationToken).ConfigureAwait(false);
+            var objectKey = target.FullKey(key);
+            if (!overwrite && await target.GetObjectAsync(key, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                throw new ImageKeyConflictException(S3ErrorMessages.KeyAppeared(target.Location(objectKey))) { Key = key };
+            }
+
+            try
+            {
+                await target.CopyAsync(stagingKey, objectKey, length, hash, overwrite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ImagePublishException ex) when (!overwrite && ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
+            {
+                throw new ImageKeyConflictException(S3ErrorMessages.KeyAppeared(target.Location(objectKey)), ex) { Key = key, StatusCode = ex.StatusCode };
+            }
         }
 
         public async ValueTask DisposeAsync() => await target.DeleteQuietlyAsync(stagingKey).ConfigureAwait(false);

@@ -51,6 +51,10 @@ public sealed class S3PublishTargetOptions
     /// <value>The default is 1 second.</value>
     public TimeSpan PartRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Gets or sets the clock that times the waits between part attempts and the 30-second bound on each clean-up request.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Gets or sets whether upload bodies are signed.</summary>
     /// <value>The default is <see cref="S3PayloadSigning.Auto"/>.</value>
     public S3PayloadSigning PayloadSigning { get; set; }

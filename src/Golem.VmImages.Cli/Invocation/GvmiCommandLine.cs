@@ -7,7 +7,7 @@ namespace Golem.VmImages.Cli.Invocation;
 internal static class GvmiCommandLine
 {
     /// <summary>A new root command holding every <c>gvmi</c> command.</summary>
-    public static RootCommand CreateRoot() => new("gvmi: build, hash, check, package, inspect, serve and fetch Golem VM images (.gvmi).")
+    public static RootCommand CreateRoot() => new("gvmi: build, publish, push, serve, fetch, hash, check, inspect and package Golem VM images (.gvmi).")
     {
         HashCommand.Create(),
         CheckCommand.Create(),

@@ -17,7 +17,7 @@ public static class GolemVmImagesServiceCollectionExtensions
     /// and their named <see cref="HttpClient"/>s: <see cref="ImageFetcher.HttpClientName"/> (no automatic decompression
     /// or redirects, <c>Accept-Encoding: identity</c>, no whole-request timeout: the fetcher's stall timer and overall
     /// deadline bound the body) and <see cref="HttpImageRegistry.HttpClientName"/> (each attempt bounded by
-    /// <see cref="ImageRegistryOptions.AttemptTimeout"/>). Both options types are validated at start-up, by <see cref="ImageFetcherOptionsValidator"/> and <see cref="ImageRegistryOptionsValidator"/> (data annotations included, through generated code: trimming- and AOT-safe).
+    /// <see cref="ImageRegistryOptions.AttemptTimeout"/>). The fetcher and registry options are validated at start-up by the hand-written <see cref="ImageFetcherOptionsValidator"/> and <see cref="ImageRegistryOptionsValidator"/> (range checks and cross-field rules, no data annotations or reflection: trimming- and AOT-safe).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the fetcher options, or <see langword="null"/> for the defaults.</param>

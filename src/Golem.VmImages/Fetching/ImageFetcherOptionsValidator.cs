@@ -12,6 +12,23 @@ public sealed class ImageFetcherOptionsValidator : IValidateOptions<ImageFetcher
 {
     private const string Type = nameof(ImageFetcherOptions);
 
+    /// <summary>The range of every bounded option, written once: checked here, and checked against the options' documentation by a test.</summary>
+    internal static readonly OptionRange<ImageFetcherOptions>[] Ranges =
+    [
+        OptionRange.Of(nameof(ImageFetcherOptions.MaxCacheSize), (ImageFetcherOptions o) => o.MaxCacheSize, 0, long.MaxValue),
+        OptionRange.Of(nameof(ImageFetcherOptions.MaxAttempts), (ImageFetcherOptions o) => o.MaxAttempts, 1, 100),
+        OptionRange.Of(nameof(ImageFetcherOptions.BackoffBase), (ImageFetcherOptions o) => o.BackoffBase, TimeSpan.Zero, TimeSpan.FromHours(1)),
+        OptionRange.Of(nameof(ImageFetcherOptions.BackoffCap), (ImageFetcherOptions o) => o.BackoffCap, TimeSpan.Zero, TimeSpan.FromHours(1)),
+        OptionRange.Of(nameof(ImageFetcherOptions.RetryAfterCap), (ImageFetcherOptions o) => o.RetryAfterCap, TimeSpan.Zero, TimeSpan.FromHours(1)),
+        OptionRange.Of(nameof(ImageFetcherOptions.StallTimeout), (ImageFetcherOptions o) => o.StallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
+        OptionRange.Of(nameof(ImageFetcherOptions.MinimumBytesPerSecond), (ImageFetcherOptions o) => o.MinimumBytesPerSecond, 0, long.MaxValue),
+        OptionRange.Of(nameof(ImageFetcherOptions.OverallTimeout), (ImageFetcherOptions o) => o.OverallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(7)),
+        OptionRange.Of(nameof(ImageFetcherOptions.MaxImageSize), (ImageFetcherOptions o) => o.MaxImageSize, 0, long.MaxValue),
+        OptionRange.Of(nameof(ImageFetcherOptions.MinimumFreeDiskSpace), (ImageFetcherOptions o) => o.MinimumFreeDiskSpace, 0, long.MaxValue),
+        OptionRange.Of(nameof(ImageFetcherOptions.MaxRedirects), (ImageFetcherOptions o) => o.MaxRedirects, 0, 50),
+        OptionRange.Of(nameof(ImageFetcherOptions.BufferSize), (ImageFetcherOptions o) => o.BufferSize, 4096, 64 << 20),
+    ];
+
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, ImageFetcherOptions options)
     {
@@ -28,18 +45,7 @@ public sealed class ImageFetcherOptionsValidator : IValidateOptions<ImageFetcher
             failures.Add(ErrorMessages.OptionEmpty(Type, nameof(options.CacheDirectory)));
         }
 
-        OptionRange.Check(failures, Type, nameof(options.MaxCacheSize), options.MaxCacheSize, 0, long.MaxValue);
-        OptionRange.Check(failures, Type, nameof(options.MaxAttempts), options.MaxAttempts, 1, 100);
-        OptionRange.Check(failures, Type, nameof(options.BackoffBase), options.BackoffBase, TimeSpan.Zero, TimeSpan.FromHours(1));
-        OptionRange.Check(failures, Type, nameof(options.BackoffCap), options.BackoffCap, TimeSpan.Zero, TimeSpan.FromHours(1));
-        OptionRange.Check(failures, Type, nameof(options.RetryAfterCap), options.RetryAfterCap, TimeSpan.Zero, TimeSpan.FromHours(1));
-        OptionRange.Check(failures, Type, nameof(options.StallTimeout), options.StallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1));
-        OptionRange.Check(failures, Type, nameof(options.MinimumBytesPerSecond), options.MinimumBytesPerSecond, 0, long.MaxValue);
-        OptionRange.Check(failures, Type, nameof(options.OverallTimeout), options.OverallTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(7));
-        OptionRange.Check(failures, Type, nameof(options.MaxImageSize), options.MaxImageSize, 0, long.MaxValue);
-        OptionRange.Check(failures, Type, nameof(options.MinimumFreeDiskSpace), options.MinimumFreeDiskSpace, 0, long.MaxValue);
-        OptionRange.Check(failures, Type, nameof(options.MaxRedirects), options.MaxRedirects, 0, 50);
-        OptionRange.Check(failures, Type, nameof(options.BufferSize), options.BufferSize, 4096, 64 << 20);
+        OptionRange.CheckAll(failures, Type, options, Ranges);
         if (options.BackoffCap < options.BackoffBase)
         {
             failures.Add(ErrorMessages.OptionBackoffCapBelowBase(options.BackoffCap, options.BackoffBase));

@@ -11,11 +11,13 @@ public sealed class ImagePusherOptions
     public const int DefaultMaxChunks = 1000;
 
     /// <summary>Gets or sets how many chunks are uploaded at the same time.</summary>
-    /// <value>The default is 4, as gvmkit-build; from 1 to 64.</value>
+    /// <value>The default is 4, as gvmkit-build.</value>
+    /// <remarks>Valid from 1 to 64.</remarks>
     public int MaxParallelUploads { get; set; } = 4;
 
     /// <summary>Gets or sets how many times a request that failed transiently (transport error, timeout, 408, 429 or 5xx) is retried; other 4xx answers fail at once.</summary>
-    /// <value>The default is 5 retries (6 attempts); from 0 to 20.</value>
+    /// <value>The default is 5 retries (6 attempts).</value>
+    /// <remarks>Valid from 0 to 20.</remarks>
     public int MaxRetryAttempts { get; set; } = 5;
 
     /// <summary>Gets or sets the delay before the first retry; each further retry waits about twice as long (with jitter), at most 30 seconds, or what the registry's <c>Retry-After</c> asks for up to that bound.</summary>
@@ -39,7 +41,8 @@ public sealed class ImagePusherOptions
     public TimeSpan CompletionPollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the most chunks one image may have; a push with more fails before anything is sent, suggesting a chunk size.</summary>
-    /// <value>The default is <see cref="DefaultMaxChunks"/>; from 1 to 1,000,000.</value>
+    /// <value>The default is <see cref="DefaultMaxChunks"/>.</value>
+    /// <remarks>Valid from 1 to 1000000.</remarks>
     public int MaxChunks { get; set; } = DefaultMaxChunks;
 
     /// <summary>

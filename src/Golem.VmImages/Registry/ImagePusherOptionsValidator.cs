@@ -11,6 +11,18 @@ public sealed class ImagePusherOptionsValidator : IValidateOptions<ImagePusherOp
 {
     private const string Type = nameof(ImagePusherOptions);
 
+    /// <summary>The range of every bounded option, written once: checked here, and checked against the options' documentation by a test.</summary>
+    internal static readonly OptionRange<ImagePusherOptions>[] Ranges =
+    [
+        OptionRange.Of(nameof(ImagePusherOptions.MaxParallelUploads), (ImagePusherOptions o) => o.MaxParallelUploads, 1, 64),
+        OptionRange.Of(nameof(ImagePusherOptions.MaxRetryAttempts), (ImagePusherOptions o) => o.MaxRetryAttempts, 0, 20),
+        OptionRange.Of(nameof(ImagePusherOptions.MaxChunks), (ImagePusherOptions o) => o.MaxChunks, 1, 1_000_000),
+        OptionRange.Of(nameof(ImagePusherOptions.RetryDelay), (ImagePusherOptions o) => o.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1)),
+        OptionRange.Of(nameof(ImagePusherOptions.ChunkAttemptTimeout), (ImagePusherOptions o) => o.ChunkAttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1)),
+        OptionRange.Of(nameof(ImagePusherOptions.CompletionTimeout), (ImagePusherOptions o) => o.CompletionTimeout, TimeSpan.Zero, TimeSpan.FromHours(1)),
+        OptionRange.Of(nameof(ImagePusherOptions.CompletionPollInterval), (ImagePusherOptions o) => o.CompletionPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5)),
+    ];
+
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, ImagePusherOptions options)
     {
@@ -22,13 +34,7 @@ public sealed class ImagePusherOptionsValidator : IValidateOptions<ImagePusherOp
     internal static List<string> Collect(ImagePusherOptions options)
     {
         var failures = new List<string>();
-        OptionRange.Check(failures, Type, nameof(options.MaxParallelUploads), options.MaxParallelUploads, 1, 64);
-        OptionRange.Check(failures, Type, nameof(options.MaxRetryAttempts), options.MaxRetryAttempts, 0, 20);
-        OptionRange.Check(failures, Type, nameof(options.MaxChunks), options.MaxChunks, 1, 1_000_000);
-        OptionRange.Check(failures, Type, nameof(options.RetryDelay), options.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
-        OptionRange.Check(failures, Type, nameof(options.ChunkAttemptTimeout), options.ChunkAttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1));
-        OptionRange.Check(failures, Type, nameof(options.CompletionTimeout), options.CompletionTimeout, TimeSpan.Zero, TimeSpan.FromHours(1));
-        OptionRange.Check(failures, Type, nameof(options.CompletionPollInterval), options.CompletionPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(5));
+        OptionRange.CheckAll(failures, Type, options, Ranges);
         if (options.DescriptorCacheDirectory is { } directory && string.IsNullOrWhiteSpace(directory))
         {
             failures.Add(ErrorMessages.OptionEmpty(Type, nameof(options.DescriptorCacheDirectory)));

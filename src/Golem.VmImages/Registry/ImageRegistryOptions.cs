@@ -16,7 +16,8 @@ public sealed class ImageRegistryOptions
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets how many times a failed attempt (transport error, timeout, 408, 429 or 5xx) is retried.</summary>
-    /// <value>The default is 2 retries (3 attempts); from 0 to 10.</value>
+    /// <value>The default is 2 retries (3 attempts).</value>
+    /// <remarks>Valid from 0 to 10.</remarks>
     public int MaxRetryAttempts { get; set; } = 2;
 
     /// <summary>Gets or sets the delay before the first retry; each further retry waits twice as long.</summary>

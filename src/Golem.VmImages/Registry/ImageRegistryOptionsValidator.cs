@@ -11,6 +11,14 @@ public sealed class ImageRegistryOptionsValidator : IValidateOptions<ImageRegist
 {
     private const string Type = nameof(ImageRegistryOptions);
 
+    /// <summary>The range of every bounded option, written once: checked here, and checked against the options' documentation by a test.</summary>
+    internal static readonly OptionRange<ImageRegistryOptions>[] Ranges =
+    [
+        OptionRange.Of(nameof(ImageRegistryOptions.AttemptTimeout), (ImageRegistryOptions o) => o.AttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10)),
+        OptionRange.Of(nameof(ImageRegistryOptions.MaxRetryAttempts), (ImageRegistryOptions o) => o.MaxRetryAttempts, 0, 10),
+        OptionRange.Of(nameof(ImageRegistryOptions.RetryDelay), (ImageRegistryOptions o) => o.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1)),
+    ];
+
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, ImageRegistryOptions options)
     {
@@ -27,9 +35,7 @@ public sealed class ImageRegistryOptionsValidator : IValidateOptions<ImageRegist
             failures.Add(ErrorMessages.RegistryBaseAddress(options.BaseAddress?.OriginalString));
         }
 
-        OptionRange.Check(failures, Type, nameof(options.AttemptTimeout), options.AttemptTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
-        OptionRange.Check(failures, Type, nameof(options.MaxRetryAttempts), options.MaxRetryAttempts, 0, 10);
-        OptionRange.Check(failures, Type, nameof(options.RetryDelay), options.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        OptionRange.CheckAll(failures, Type, options, Ranges);
         return failures;
     }
 }

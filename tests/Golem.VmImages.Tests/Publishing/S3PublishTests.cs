@@ -1,10 +1,14 @@
 using System.Text.Json;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Publishing;
 using Golem.VmImages.Publishing.S3;
 using Golem.VmImages.Tests.Cli;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Golem.VmImages.Tests.Publishing;
 
@@ -93,6 +97,36 @@ public sealed class S3PublishTests
         Assert.That(requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal)), Is.LessThanOrEqualTo(1), "at most the public check's range request");
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Commit_ObjectAppearedDuringTheUpload_IsAConflictUnlessOverwrite(bool overwrite)
+    {
+        await using var s3 = await MotoBucket.StartAsync();
+        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 25);
+        var hash = await ImageHasher.HashFileAsync(image);
+        await using var content = File.OpenRead(image);
+        await using var staged = await s3.Target.StageAsync(content, content.Length, "racing");
+        await s3.Client.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = "latest.gvmi", ContentBody = "someone else's image" });
+
+        var commit = staged.CommitAsync("latest.gvmi", hash, overwrite);
+
+        if (overwrite)
+        {
+            await commit;
+            using var replaced = await s3.Client.GetObjectAsync(Bucket, "latest.gvmi");
+            Assert.That(await ImageHasher.HashDataAsync(replaced.ResponseStream), Is.EqualTo(hash));
+        }
+        else
+        {
+            var conflict = await Assert.ThrowsAsync<ImageKeyConflictException>(() => commit);
+            Assert.That(conflict!.Key, Is.EqualTo("latest.gvmi"));
+            Assert.That(conflict.Message, Does.Contain("s3://" + Bucket + "/latest.gvmi").And.Contain("expected the key to stay free"));
+            using var kept = await s3.Client.GetObjectAsync(Bucket, "latest.gvmi");
+            using var reader = new StreamReader(kept.ResponseStream);
+            Assert.That(await reader.ReadToEndAsync(), Is.EqualTo("someone else's image"));
+        }
+    }
+
     [Test]
     public async Task Stage_SourceFailsMidway_AbortsTheMultipartUpload()
     {
@@ -102,6 +136,25 @@ public sealed class S3PublishTests
 
         Assert.That((await s3.Client.ListMultipartUploadsAsync(Bucket)).MultipartUploads ?? [], Is.Empty);
         Assert.That(s3.Moto.Requests, Has.Some.StartsWith("DELETE /images/.gvmi-staging/broken?uploadId="));
+    }
+
+    [Test]
+    public async Task Stage_AbortThatHangs_IsBoundedOnTheOptionsClock()
+    {
+        var abortArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await LoopbackServer.StartAsync(app => app.Run(context => AnswerUntilTheAbortAsync(context, abortArrived)));
+        var clock = new FakeTimeProvider();
+        var options = new S3PublishTargetOptions { Bucket = Bucket, ServiceUrl = server.BaseAddress, ForcePathStyle = true, Region = "us-east-1", TimeProvider = clock };
+        using var client = new AmazonS3Client(new BasicAWSCredentials("AKIDSTUB", "stub-secret"), S3PublishTarget.CreateConfig(options));
+
+        var staging = new S3PublishTarget(client, options).StageAsync(new FailingStream(1), 20 << 20, "broken");
+        await abortArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        clock.Advance(TimeSpan.FromSeconds(29));
+        var before = staging.IsCompleted;
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.That(before, Is.False, "the clean-up waits its 30 seconds on the options' clock");
+        Assert.That(async () => await staging.WaitAsync(TimeSpan.FromSeconds(10)), Throws.TypeOf<IOException>());
     }
 
     [Test]
@@ -304,6 +357,27 @@ public sealed class S3PublishTests
     }
 
     /// <summary>Yields zeros, then fails like a disk read error.</summary>
+    /// <summary>Answers the list and start of a multipart upload, and holds the abort (DELETE) open until the client gives up.</summary>
+    private static async Task AnswerUntilTheAbortAsync(HttpContext context, TaskCompletionSource abortArrived)
+    {
+        const string Namespace = "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
+        switch (context.Request.Method)
+        {
+            case "DELETE":
+                abortArrived.TrySetResult();
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                break;
+            case "GET":
+                context.Response.ContentType = "application/xml";
+                await context.Response.WriteAsync($"<ListMultipartUploadsResult {Namespace}><Bucket>{Bucket}</Bucket><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>");
+                break;
+            default:
+                context.Response.ContentType = "application/xml";
+                await context.Response.WriteAsync($"<InitiateMultipartUploadResult {Namespace}><Bucket>{Bucket}</Bucket><Key>.gvmi-staging/broken</Key><UploadId>stub-upload</UploadId></InitiateMultipartUploadResult>");
+                break;
+        }
+    }
+
     private sealed class FailingStream(long failAfter) : Stream
     {
         private long _position;
