@@ -68,6 +68,7 @@ internal sealed class PublishCommand : Command
         Verify = parseResult.GetValue(Verify),
         ValidateImage = !parseResult.GetValue(NoValidate),
         CheckPublicUrl = !parseResult.GetValue(NoCheck),
+        HashStore = new FileHashStore(FileHashStore.DefaultDirectory),
     };
 
     private ImageHash? ReadImageHash(ParseResult parseResult)

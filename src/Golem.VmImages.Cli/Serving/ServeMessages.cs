@@ -56,8 +56,6 @@ internal static class ServeMessages
     public static string ChangedWhileHashing(string name) =>
         Format("{0} changed while it was hashed; it is served once it holds still.", name);
 
-    public static string SidecarNotWritten(string name, string reason) =>
-        Format("could not remember the hash of {0} ({1}); it will be hashed again next time.", name, reason);
 
     public static string RescanFailed(Exception ex) => Format("rescanning the served files failed: {0} The images already hashed are still served.", Reason(ex));
 

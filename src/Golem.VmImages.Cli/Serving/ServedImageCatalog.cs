@@ -6,12 +6,13 @@ namespace Golem.VmImages.Cli.Serving;
 /// <summary>
 /// The images <c>gvmi serve</c> offers, kept in step with the disk: files given by name, and the <c>*.gvmi</c> files of
 /// the folders given. A rescan picks up new, changed and removed files; a changed file is hashed again before it is
-/// served again. Hashes come from the sidecar while size and modification time match, else several files are hashed
-/// in parallel. A symbolic link in a served folder is served only when its target lies inside a served folder, with
+/// served again. Hashes come from the file-identity hash store (<see cref="FileHashStore.DefaultDirectory"/>) while the
+/// file's identity matches, else several files are hashed in parallel. A symbolic link in a served folder is served only when its target lies inside a served folder, with
 /// the target's size, time and hash.
 /// </summary>
 internal sealed class ServedImageCatalog : IDisposable
 {
+    private static readonly FileHashStore Hashes = new(FileHashStore.DefaultDirectory);
     private readonly IReadOnlyList<ServedSource> _sources;
     private readonly IReadOnlyList<string> _folders;
     private readonly TextWriter _log;
@@ -128,7 +129,7 @@ internal sealed class ServedImageCatalog : IDisposable
                 {
                     next.Add(candidate.Name, known);
                 }
-                else if (HashSidecar.TryRead(candidate.FilePath, candidate.Length, candidate.LastWriteUtc) is { } remembered)
+                else if (TryRemembered(candidate.FilePath, out var remembered))
                 {
                     next.Add(candidate.Name, candidate.ToImage(remembered));
                 }
@@ -191,12 +192,35 @@ internal sealed class ServedImageCatalog : IDisposable
                 continue;
             }
 
-            if (HashSidecar.TryWrite(candidate.FilePath, candidate.Length, candidate.LastWriteUtc, outcome.Hash) is { } reason)
-            {
-                Warn(HashSidecar.PathFor(candidate.FilePath), ServeMessages.SidecarNotWritten(candidate.Name, reason));
-            }
-
+            Remember(candidate.FilePath, outcome.Hash);
             next[candidate.Name] = candidate.ToImage(outcome.Hash);
+        }
+    }
+
+    /// <summary>The hash remembered for the unchanged file at <paramref name="path"/> (by its full identity, so a rewrite that puts the old modification time back is hashed again).</summary>
+    private static bool TryRemembered(string path, out ImageHash hash)
+    {
+        try
+        {
+            return Hashes.TryGet(path, out hash);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            hash = default;
+            return false;
+        }
+    }
+
+    /// <summary>Remembers the hash of the file just hashed; a store that cannot be written only costs the next start a read.</summary>
+    private static void Remember(string path, ImageHash hash)
+    {
+        try
+        {
+            Hashes.Record(path, hash);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The file went away after it was hashed: the next scan notices.
         }
     }
 

@@ -18,6 +18,14 @@ public sealed class ImagePublishOptions
     /// </value>
     public ImageHash? ImageHash { get; set; }
 
+    /// <summary>
+    /// Gets or sets the store that remembers the file's hash by its identity when <see cref="ImageHash"/> is not given:
+    /// the hash of an unchanged file is taken from it, so publishing the same file again does not read it to learn
+    /// the key, and a hash computed here (first for a remote target, while copying for a local one) is recorded in it.
+    /// </summary>
+    /// <value>The default, <see langword="null"/>, remembers nothing. <c>gvmi publish</c> uses <see cref="FileHashStore.DefaultDirectory"/>.</value>
+    public FileHashStore? HashStore { get; set; }
+
     /// <summary>Gets or sets a value indicating whether a different object already at the key is replaced.</summary>
     /// <value>The default is <see langword="false"/>: a different object at the key fails with <see cref="ImageKeyConflictException"/>.</value>
     public bool Overwrite { get; set; }

@@ -1,13 +1,14 @@
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Gvmi;
+using Golem.VmImages.Hashing;
 
 namespace Golem.VmImages.Publishing;
 
 /// <summary>
 /// Publishes .gvmi images to a target under a key (content-addressed by default), and checks the public URL as a
-/// provider would. For a remote target the hash comes first (given in <see cref="ImagePublishOptions.ImageHash"/>, or
-/// read from the file, which is far faster than any upload), so the key is checked before a byte is sent; a local
-/// directory is hashed while it is copied.
+/// provider would. For a remote target the hash comes first (given in <see cref="ImagePublishOptions.ImageHash"/>,
+/// remembered in <see cref="ImagePublishOptions.HashStore"/> for the unchanged file, or read from the file, which is far
+/// faster than any upload), so the key is checked before a byte is sent; a local directory is hashed while it is copied.
 /// </summary>
 /// <remarks>
 /// Publishing the same image again changes nothing and sends no body; a different object already at the key is
@@ -73,9 +74,23 @@ public sealed class ImagePublisher
 
         var length = file.Length;
         var known = options.ImageHash;
+        var store = known is null ? options.HashStore : null;
+        FileIdentity identity = default;
+        if (store is not null)
+        {
+            identity = FileRecord.Identify(file.FullName);
+            if (store.TryGet(identity, out var remembered))
+            {
+                known = remembered;
+                store = null;
+            }
+        }
+
         if (known is null && target.IsRemote)
         {
             known = await ImageHasher.HashFileAsync(file.FullName, cancellationToken: cancellationToken).ConfigureAwait(false);
+            store?.RecordIfUnchanged(file.FullName, identity, known.Value);
+            store = null;
         }
 
         ImageHash hash;
@@ -105,6 +120,8 @@ public sealed class ImagePublisher
                     await staged.CommitAsync(key, hash, options.Overwrite, cancellationToken).ConfigureAwait(false);
                 }
             }
+
+            store?.RecordIfUnchanged(file.FullName, identity, hash);
         }
 
         var url = target.GetPublicUrl(key);

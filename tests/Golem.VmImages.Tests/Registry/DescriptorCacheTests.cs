@@ -1,3 +1,4 @@
+using Golem.VmImages.Hashing;
 using Golem.VmImages.Registry;
 
 namespace Golem.VmImages.Tests.Registry;

@@ -140,7 +140,7 @@ public class ServeFilesTests
         Assert.That(_serve.Catalog.Images.Single(i => i.Name == "other.gvmi").Hash, Is.EqualTo(alsoAdded.Hash));
         Assert.That(gone.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(_serve.Errors.Lines.Count(l => l.StartsWith("gvmi serve: serving new.gvmi ", StringComparison.Ordinal)), Is.EqualTo(1), "hashed and announced once");
-        Assert.That(File.Exists(HashSidecar.PathFor(Path.Combine(_served, "new.gvmi"))), Is.True, "the hash is remembered beside the file");
+        Assert.That(new FileHashStore(FileHashStore.DefaultDirectory).TryGet(Path.Combine(_served, "new.gvmi"), out _), Is.True, "the hash is remembered in the store");
         Assert.That(_serve.Errors.Lines, Has.Some.EqualTo("gvmi serve: old.gvmi is gone from disk; no longer served."));
     }
 

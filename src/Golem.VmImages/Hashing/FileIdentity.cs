@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Hashing;
 
 /// <summary>
 /// What tells a file apart from a changed or replaced one without reading it: its full path, length and last-write
