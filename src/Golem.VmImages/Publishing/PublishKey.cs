@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Golem.VmImages.Registry;
+using Golem.VmImages.Hashing;
 
 namespace Golem.VmImages.Publishing;
 
