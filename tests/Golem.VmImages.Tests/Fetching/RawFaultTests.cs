@@ -192,7 +192,10 @@ public sealed class RawFaultTests : FetcherTestBase
         var stop = ex.InnerException as FreeSpaceReserveException;
         Assert.That(stop, Is.Not.Null, "the reserve stopped the download, not a full disk or the size cap");
         Assert.That(stop!.Available, Is.GreaterThanOrEqualTo(Reserve), "the volume never dropped below the reserve");
-        Assert.That(Interlocked.Read(ref sent), Is.LessThan(48L << 20), "the body was cut long before it could fill the volume: " + ex.Message);
+        // What the server counts is no measure here: once the client has closed, Kestrel may accept and discard writes
+        // for a while before it notices. The stop's offset is what reached the volume.
+        Assert.That(Interlocked.Read(ref sent), Is.GreaterThan(stop.Offset), "the server kept sending while the volume filled");
+        Assert.That(stop.Offset, Is.LessThan(48L << 20), "the body was cut long before it could fill the volume");
         Assert.That(Directory.GetFiles(Path.Combine(cacheDir, "partial")), Is.Empty, "nothing to resume an endless body from: the partial is deleted");
         Assert.That(Directory.Exists(Path.Combine(cacheDir, "sha3-224")) && Directory.EnumerateFiles(Path.Combine(cacheDir, "sha3-224")).Any(), Is.False);
     }
