@@ -14,43 +14,10 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
         var options = command.ReadOptions(parseResult);
         var source = parseResult.GetRequiredValue(command.Source);
         OutputFile.RefuseExisting("--output", output.ToString(), options.Overwrite);
-        var pull = BuildRegistrySource.Detect(source, options.SourceFormat == GvmiSourceFormat.RootFileSystem);
-        if (pull is null && !Path.Exists(source))
-        {
-            throw new FileNotFoundException(null, source);
-        }
-
-        if (pull is null && ImageFileInput.SpecialFileProblem(source, allowDirectory: true) is { } problem)
-        {
-            throw new InputException($"{source}: {problem}");
-        }
-
+        var pull = ReadSource(source, options);
         OutputFile.RequireWritableDirectory(output.ToString());
 
-        GvmiBuildResult result;
-        var label = "building " + output.Name;
-        var settings = command.Progress.Read(parseResult);
-        if (pull is null)
-        {
-            var display = new BuildProgressDisplay(Error(parseResult), label, settings, cancellationToken);
-            await using (display.ConfigureAwait(false))
-            {
-                options.Progress = display;
-                result = await BuildAsync(null, source, output, options, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            var display = new PullProgressDisplay(Error(parseResult), label, settings, cancellationToken);
-            await using (display.ConfigureAwait(false))
-            {
-                options.Progress = display;
-                options.Registry = command.Registry.Read(parseResult);
-                options.Registry.Progress = display;
-                result = await BuildAsync(pull, source, output, options, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
+        var result = await BuildWithProgressAsync(parseResult, pull, source, output, options, cancellationToken).ConfigureAwait(false);
         var text = Output(parseResult);
         var json = parseResult.GetValue(command.Registry.Json);
         await BuildRegistrySource.WriteResultAsync(text, pull, result, output, json).ConfigureAwait(false);
@@ -60,6 +27,50 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>The image to pull when SOURCE names one, or null for a local source, which must exist and be a file or directory.</summary>
+    private static ImageReference? ReadSource(string source, GvmiBuildOptions options)
+    {
+        if (BuildRegistrySource.Detect(source, options.SourceFormat == GvmiSourceFormat.RootFileSystem) is { } pull)
+        {
+            return pull;
+        }
+
+        if (!Path.Exists(source))
+        {
+            throw new FileNotFoundException(null, source);
+        }
+
+        return ImageFileInput.SpecialFileProblem(source, allowDirectory: true) is { } problem
+            ? throw new InputException($"{source}: {problem}")
+            : null;
+    }
+
+    /// <summary>Builds under the progress line of its kind: the build's passes, or for a pull the layers' download first.</summary>
+    private async Task<GvmiBuildResult> BuildWithProgressAsync(
+        ParseResult parseResult, ImageReference? pull, string source, FileInfo output, GvmiBuildOptions options, CancellationToken cancellationToken)
+    {
+        var label = "building " + output.Name;
+        var settings = command.Progress.Read(parseResult);
+        if (pull is null)
+        {
+            var display = new BuildProgressDisplay(Error(parseResult), label, settings, cancellationToken);
+            await using (display.ConfigureAwait(false))
+            {
+                options.Progress = display;
+                return await BuildAsync(null, source, output, options, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var pullDisplay = new PullProgressDisplay(Error(parseResult), label, settings, cancellationToken);
+        await using (pullDisplay.ConfigureAwait(false))
+        {
+            options.Progress = pullDisplay;
+            options.Registry = command.Registry.Read(parseResult);
+            options.Registry.Progress = pullDisplay;
+            return await BuildAsync(pull, source, output, options, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Builds; a full or unwritable output volume is reported with the user's path, and a tool killed by the same Ctrl-C as gvmi is "interrupted".</summary>

@@ -291,7 +291,7 @@ internal sealed class ImageServer : IAsyncDisposable
                     {
                         // The slow-client rule counts what the client receives, not what the kernel buffers.
                         using var watch = ClientProgressWatch.Start(context, options, received =>
-                            error.WriteLine(ServeMessages.SlowClientCut(AccessLog.ClientOf(context), received, options.MinDataRate, options.MinDataRateGracePeriod)));
+                            error.WriteLine(ServeMessages.Line(ServeMessages.SlowClientCut(AccessLog.ClientOf(context), received, options.MinDataRate, options.MinDataRateGracePeriod))));
                         await ImageResponder.RespondAsync(context, image, file, sent).ConfigureAwait(false);
                         return;
                     }
