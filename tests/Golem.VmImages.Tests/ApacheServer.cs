@@ -100,18 +100,9 @@ internal sealed class ApacheServer : IAsyncDisposable
 
         var process = Process.Start(info)!;
         var server = new ApacheServer(process, directory, port);
-        for (var i = 0; i < 100; i++)
+        if (await ServerProcess.WaitUntilListeningAsync(process, port))
         {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return server;
-            }
-            catch (SocketException) when (!process.HasExited)
-            {
-                await Task.Delay(50);
-            }
+            return server;
         }
 
         var log = Path.Combine(directory, "error.log");

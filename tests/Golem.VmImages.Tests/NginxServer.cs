@@ -91,18 +91,9 @@ internal sealed class NginxServer : IAsyncDisposable
         info.ArgumentList.Add(Path.Combine(directory, "error.log"));
         var process = Process.Start(info)!;
         var server = new NginxServer(process, directory, port);
-        for (var i = 0; i < 100; i++)
+        if (await ServerProcess.WaitUntilListeningAsync(process, port))
         {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return server;
-            }
-            catch (SocketException) when (!process.HasExited)
-            {
-                await Task.Delay(50);
-            }
+            return server;
         }
 
         Assert.Fail("nginx did not start: " + await process.StandardError.ReadToEndAsync());

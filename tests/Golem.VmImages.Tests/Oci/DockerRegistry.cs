@@ -106,23 +106,9 @@ internal sealed class DockerRegistry : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var registry = new DockerRegistry(process, tokenServer, directory, "127.0.0.1:" + port, https, caFile);
-        for (var i = 0; i < 200; i++)
+        if (await ServerProcess.WaitUntilListeningAsync(process, port, attempts: 200))
         {
-            if (process.HasExited)
-            {
-                break;
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return registry;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System);
-            }
+            return registry;
         }
 
         await registry.DisposeAsync();

@@ -62,18 +62,9 @@ internal sealed class MotoServer : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        for (var i = 0; i < 300; i++)
+        if (await ServerProcess.WaitUntilListeningAsync(process, port, attempts: 300, interval: 100))
         {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return new MotoServer(process, new Uri($"{(https ? "https" : "http")}://127.0.0.1:{port}/"));
-            }
-            catch (SocketException) when (!process.HasExited)
-            {
-                await Task.Delay(100);
-            }
+            return new MotoServer(process, new Uri($"{(https ? "https" : "http")}://127.0.0.1:{port}/"));
         }
 
         Assert.Fail("moto_server did not start.");
