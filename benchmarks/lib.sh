@@ -2,7 +2,8 @@
 #   bench_init NAME        sets here, repo and work (a fresh temporary directory) and removes work on exit, after
 #                          stopping every nginx started with start_nginx and running what at_exit registered
 #   at_exit COMMAND        runs COMMAND (a string) on exit, before work is removed
-#   build_gvmi             builds the CLI (Release) and sets gvmi to its dll
+#   build_gvmi             builds the CLI (Release) and sets gvmi to its dll; with BASELINE=REV (a git revision) also
+#                          builds that revision's CLI in a clone under work and sets baseline to its dll (else empty)
 #   free_port              prints a free TCP port on 127.0.0.1
 #   seconds WALL           prints the seconds of a /usr/bin/time wall clock ([h:]mm:ss.ss)
 #   timed OUT COMMAND...   runs COMMAND under /usr/bin/time -v, its standard output to OUT, and sets LOAD (the 1-minute
@@ -13,6 +14,8 @@
 #   start_nginx NAME SENDFILE CONNECTIONS ROOT [SERVER_DIRECTIVES]
 #                          writes and starts an nginx (one worker) on 127.0.0.1 serving ROOT, prints its port; its
 #                          master's pid is in $work/nginx-NAME.pid
+#   random_squashfs PATH MIB   writes MIB MiB of random bytes behind a squashfs 4.0 superblock that gvmi accepts as
+#                          mountable (magic, version, gzip, bytes used = the whole file); no file system is inside
 #   cpu_model, cpu_family, cpu_model_number   what lscpu says
 
 bench_init() {
@@ -36,6 +39,14 @@ _bench_exit() {
 build_gvmi() {
   dotnet build -c Release "$repo/src/Golem.VmImages.Cli" >/dev/null
   gvmi="$repo/src/Golem.VmImages.Cli/bin/Release/net10.0/gvmi.dll"
+  baseline=""
+  if [ -n "${BASELINE:-}" ]; then
+    git clone -q "$repo" "$work/baseline"
+    git -C "$work/baseline" checkout -q "$BASELINE"
+    dotnet build -c Release "$work/baseline/src/Golem.VmImages.Cli" >/dev/null
+    baseline="$work/baseline/src/Golem.VmImages.Cli/bin/Release/net10.0/gvmi.dll"
+    baseline_name="$(git -C "$work/baseline" rev-parse --short HEAD)"
+  fi
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -93,3 +104,23 @@ CONF
 cpu_model() { lscpu | sed -n 's/^Model name: *//p' | head -1; }
 cpu_family() { lscpu | awk -F: '/^CPU family/ { print $2 }' | xargs; }
 cpu_model_number() { lscpu | awk -F: '/^Model:/ { print $2 }' | xargs; }
+
+random_squashfs() {
+  python3 - "$1" "$2" <<'PY'
+import os, struct, sys
+path, mib = sys.argv[1], int(sys.argv[2])
+size = mib * 1024 * 1024
+superblock = bytearray(96)
+struct.pack_into("<I", superblock, 0, 0x73717368)
+struct.pack_into("<H", superblock, 20, 1)
+struct.pack_into("<HH", superblock, 28, 4, 0)
+struct.pack_into("<Q", superblock, 40, size)
+with open(path, "wb") as f:
+    f.write(superblock)
+    left = size - len(superblock)
+    while left > 0:
+        n = min(left, 8 << 20)
+        f.write(os.urandom(n))
+        left -= n
+PY
+}

@@ -5,9 +5,12 @@
 #   (3) gvmi publish FILE --to URL --no-check (SHA3-224 first, HEAD of the key, then upload to a staging name,
 #       hashed again while sending, MOVE),
 #   (4) gvmi publish to moto_server's S3 API (multipart, 8 MiB parts, 4 in parallel) when moto_server is on PATH,
-# then, after the last round, (5) a first publish with the hash given (--image-hash, as a remembered hash is: no hash
-# pass before the upload), and the same image published again unchanged, (6) with its hash given and (7) hashed
-# first: a HEAD finds it, and the nginx access log counts the PUTs (none expected);
+# then, after the last round, (5) a first publish with the hash given (--image-hash: no hash pass before the upload),
+# and the same image published again unchanged, (6) with the hash the last round's publish remembered (its own
+# XDG_DATA_HOME, so its own file-identity hash store), (7) with its hash given and (8) hashed first with nothing
+# remembered: a HEAD finds it, and the nginx access log counts the PUTs (none expected). Every first publish has a
+# fresh, empty hash store. BASELINE=REV adds to each round a first publish by that git revision's gvmi (built in a
+# clone), so an older publish is measured in the same run;
 # each with wall time, CPU time (user + system) of the command and of the server (the nginx worker, moto_server)
 # and peak RSS from /usr/bin/time -v; (1) to (3) alternate for ROUNDS rounds. Then the peak RSS of (3) and, with
 # moto_server, of (4) for a RSS_MIB image (default 4096; S3_RSS_MIB to change the S3 one, 0 to skip it). moto takes
@@ -30,21 +33,11 @@ at_exit '[ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null'
 
 build_gvmi
 
-# A valid .gvmi: random bytes behind the squashfs magic, then a real trailer written by gvmi wrap's format.
+# A .gvmi gvmi accepts: random bytes behind a squashfs superblock, wrapped with a config trailer by gvmi wrap.
 make_image() { # path, MiB
-  python3 - "$1" "$2" <<'PY'
-import json, os, struct, sys, zlib
-path, mib = sys.argv[1], int(sys.argv[2])
-with open(path, "wb") as f:
-    f.write(b"hsqs")
-    left = mib * 1024 * 1024 - 4
-    while left > 0:
-        n = min(left, 8 << 20)
-        f.write(os.urandom(n))
-        left -= n
-    config = json.dumps({"Cmd": ["/bin/true"]}, separators=(",", ":")).encode()
-    f.write(struct.pack("<I", zlib.crc32(config)) + config + b"%08d" % len(config))
-PY
+  random_squashfs "$work/in/image.squashfs" "$2"
+  dotnet "$gvmi" wrap "$work/in/image.squashfs" -o "$1" --cmd /bin/true > /dev/null
+  rm -f "$work/in/image.squashfs"
 }
 
 mkdir -p "$work/www" "$work/tmp" "$work/in"
@@ -74,8 +67,12 @@ ratios=()
 for round in $(seq 1 "$rounds"); do
   rm -rf "$work/www/"*
   measure "curl$round" "curl -T, ${size_mib} MiB (round $round)" "$nginx_pid" curl -sS -f -T "$work/in/image.gvmi" "$base/curl-$round.gvmi"
-  measure "hash$round" "gvmi hash, ${size_mib} MiB (round $round)" - dotnet "$gvmi" hash "$work/in/image.gvmi"
-  measure "publish$round" "gvmi publish to nginx, ${size_mib} MiB (round $round)" "$nginx_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$round/" --no-check
+  measure "hash$round" "gvmi hash, ${size_mib} MiB (round $round)" - env XDG_DATA_HOME="$work/hashdata$round" dotnet "$gvmi" hash "$work/in/image.gvmi"
+  measure "publish$round" "gvmi publish to nginx, ${size_mib} MiB (round $round)" "$nginx_pid" env XDG_DATA_HOME="$work/data$round" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$round/" --no-check
+  if [ -n "$baseline" ]; then
+    measure "old$round" "gvmi publish to nginx, baseline $baseline_name, ${size_mib} MiB (round $round)" "$nginx_pid" env XDG_DATA_HOME="$work/old$round" dotnet "$baseline" publish "$work/in/image.gvmi" --to "$base/old$round/" --no-check
+    ratios+=("- Round $round: first publish / baseline $baseline_name's publish = $(awk -v a="$(cut -d' ' -f1 "$work/publish$round")" -v b="$(cut -d' ' -f1 "$work/old$round")" 'BEGIN { printf "%.2fx (%.2f s / %.2f s)", a / b, a, b }')")
+  fi
   ratios+=("$(awk -v r="$round" -v nproc="$(nproc)" '
     FILENAME == ARGV[1] { cw = $1; cc = $2; cn = $3 } FILENAME == ARGV[2] { hw = $1; hc = $2 } FILENAME == ARGV[3] { pw = $1; pc = $2; pn = $3 }
     END {
@@ -92,12 +89,15 @@ republish_note() { # key, what
   puts="$(tail -n +"$(( $(cat "$work/$1.lines") + 1 ))" "$work/access.log" | grep -c '"PUT ' || true)"
   ratios+=("- $2: $(cut -d' ' -f1 "$work/$1") s wall, $puts PUT requests (no body sent) in nginx's access log")
 }
-measure given "gvmi publish to nginx, --image-hash given, ${size_mib} MiB" "$nginx_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/given/" --no-check --image-hash "$image_hash"
+measure given "gvmi publish to nginx, --image-hash given, ${size_mib} MiB" "$nginx_pid" env XDG_DATA_HOME="$work/given" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/given/" --no-check --image-hash "$image_hash"
+wc -l < "$work/access.log" > "$work/remembered.lines"
+measure remembered "gvmi publish again, unchanged, hash remembered by the first publish, ${size_mib} MiB" "$nginx_pid" env XDG_DATA_HOME="$work/data$rounds" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$rounds/" --no-check
+republish_note remembered "Re-publish of the unchanged ${size_mib} MiB image, hash remembered"
 wc -l < "$work/access.log" > "$work/republish.lines"
-measure republish "gvmi publish again, unchanged, --image-hash given, ${size_mib} MiB" "$nginx_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$rounds/" --no-check --image-hash "$image_hash"
+measure republish "gvmi publish again, unchanged, --image-hash given, ${size_mib} MiB" "$nginx_pid" env XDG_DATA_HOME="$work/given" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$rounds/" --no-check --image-hash "$image_hash"
 republish_note republish "Re-publish of the unchanged ${size_mib} MiB image, hash given"
 wc -l < "$work/access.log" > "$work/rehash.lines"
-measure rehash "gvmi publish again, unchanged, hashed first, ${size_mib} MiB" "$nginx_pid" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$rounds/" --no-check
+measure rehash "gvmi publish again, unchanged, hashed first (nothing remembered), ${size_mib} MiB" "$nginx_pid" env XDG_DATA_HOME="$work/fresh" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/r$rounds/" --no-check
 republish_note rehash "Re-publish of the unchanged ${size_mib} MiB image, hashed first"
 
 if command -v moto_server >/dev/null 2>&1; then

@@ -32,7 +32,7 @@ dotnet build -c Release "$here/FakeRegistryHost" >/dev/null
 host="$here/FakeRegistryHost/bin/Release/net10.0/FakeRegistryHost.dll"
 
 echo "generating a ${size_mib} MiB .gvmi of random data..." >&2
-{ printf 'hsqs'; head -c "$((size_mib * 1024 * 1024 - 4))" /dev/urandom; } > "$work/image.squashfs"
+random_squashfs "$work/image.squashfs" "$size_mib"
 dotnet "$gvmi" wrap "$work/image.squashfs" -o "$work/image.gvmi" --cmd /bin/true >/dev/null
 rm -f "$work/image.squashfs"
 bytes="$(stat -c %s "$work/image.gvmi")"
