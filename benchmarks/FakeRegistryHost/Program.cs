@@ -1,5 +1,5 @@
 using System.Globalization;
-using Golem.VmImages.Tests.Registry;
+using Golem.VmImages.Tests.Registry.Push;
 
 // Usage: FakeRegistryHost [PORT]. Prints the base address, serves until standard input closes. Chunks are checked
 // (SHA-256 against the descriptor) and counted but not kept, so a 1 GiB push needs no 1 GiB of memory here.

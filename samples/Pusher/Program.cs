@@ -5,6 +5,7 @@
 // <push-usings>
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 // </push-usings>
 
 if (args.Length == 0 || !Uri.TryCreate(args[0], UriKind.Absolute, out var registryUrl))

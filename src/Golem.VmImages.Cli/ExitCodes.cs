@@ -8,6 +8,7 @@ using Golem.VmImages.Gvmi;
 using Golem.VmImages.Oci;
 using Golem.VmImages.Publishing;
 using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 
 namespace Golem.VmImages.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Golem.VmImages.Cli.Invocation;
 using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 
 namespace Golem.VmImages.Cli.Commands;
 

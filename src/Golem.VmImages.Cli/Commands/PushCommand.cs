@@ -5,6 +5,7 @@ using Golem.VmImages.Cli.Invocation;
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Gvmi;
 using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 
 namespace Golem.VmImages.Cli.Commands;
 

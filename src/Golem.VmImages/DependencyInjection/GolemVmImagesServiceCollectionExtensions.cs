@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Http;
 using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Golem.VmImages.Cli;
 using Golem.VmImages.Cli.Commands;
-using Golem.VmImages.Registry;
-using Golem.VmImages.Tests.Registry;
+using Golem.VmImages.Registry.Push;
+using Golem.VmImages.Tests.Registry.Push;
 
 namespace Golem.VmImages.Tests.Cli;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 
 namespace Golem.VmImages.Tests.DependencyInjection;
 

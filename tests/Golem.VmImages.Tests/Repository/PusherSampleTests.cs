@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Golem.VmImages.Registry;
-using Golem.VmImages.Tests.Registry;
+using Golem.VmImages.Registry.Push;
+using Golem.VmImages.Tests.Registry.Push;
 
 namespace Golem.VmImages.Tests.Repository;
 

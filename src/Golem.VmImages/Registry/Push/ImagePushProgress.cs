@@ -1,4 +1,4 @@
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>A progress report of a push.</summary>
 /// <param name="Phase">The current step.</param>

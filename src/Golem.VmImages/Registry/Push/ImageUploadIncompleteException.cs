@@ -1,4 +1,4 @@
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// Every chunk of a push was sent, but the image registry did not report the image complete within

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// Validates <see cref="ImagePusherOptions"/> against each value's documented range. <see cref="ImagePusher"/> runs the

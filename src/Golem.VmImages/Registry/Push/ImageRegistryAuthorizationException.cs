@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// The image registry refused the credentials (401) or the user's right to do something (403): the login of a

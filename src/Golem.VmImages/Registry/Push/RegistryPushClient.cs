@@ -8,7 +8,7 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// The upload endpoints of the registry as gvmkit-build calls them, each request through a Polly pipeline: bounded

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>One answer of the registry to a push request: its status, its body (at most <see cref="HttpImageRegistry.MaxResponseBytes"/>) and any <c>Retry-After</c>.</summary>
 internal sealed record RegistryReply(HttpStatusCode StatusCode, byte[] Body, TimeSpan? RetryAfter)

@@ -1,4 +1,4 @@
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// A registry user name and personal access token, as the registry portal issues them. <see cref="ToString"/> never

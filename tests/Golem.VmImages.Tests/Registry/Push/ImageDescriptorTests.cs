@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 
-namespace Golem.VmImages.Tests.Registry;
+namespace Golem.VmImages.Tests.Registry.Push;
 
 /// <summary>
 /// The <c>.descr.bin</c> bytes against a golden layout built here from gvmkit-build's format (big-endian version,

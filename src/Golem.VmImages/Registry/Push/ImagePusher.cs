@@ -1,7 +1,7 @@
 using Golem.VmImages.Gvmi;
 using Microsoft.Extensions.Options;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// Pushes a .gvmi image to the Golem image registry the way gvmkit-build does, so either tool can resume or reuse

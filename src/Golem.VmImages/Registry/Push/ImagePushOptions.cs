@@ -1,4 +1,4 @@
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>What one <see cref="ImagePusher.PushAsync"/> call does: the tag and credentials, the chunk size and progress.</summary>
 public sealed class ImagePushOptions

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// The chunked-upload descriptor of an image, byte for byte what gvmkit-build writes to <c>&lt;image&gt;.descr.bin</c>:

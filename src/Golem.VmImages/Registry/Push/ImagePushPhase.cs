@@ -1,4 +1,4 @@
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>The steps of a push, in order; a step that has nothing to do is skipped.</summary>
 public enum ImagePushPhase

@@ -1,11 +1,12 @@
 using System.Net;
 using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Golem.VmImages.Tests.Registry;
+namespace Golem.VmImages.Tests.Registry.Push;
 
 /// <summary>The pusher from dependency injection: its options validated at start-up, its client following no redirect.</summary>
 public sealed class ImagePusherRegistrationTests

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net;
 using Microsoft.Win32.SafeHandles;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// A request body read straight from a range of an open file (positional reads, so parallel chunks share one handle),

@@ -1,4 +1,4 @@
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// Settings of <see cref="ImagePusher"/>. The registry's address and the bounds of its small requests (status,

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Golem.VmImages.Hashing;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// One sequential read of a file that feeds every buffer to both the SHA3-224 of the whole file and the SHA-256 of

@@ -1,4 +1,4 @@
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>The outcome of a push: what was sent and what the registry now answers for the image.</summary>
 /// <param name="Descriptor">The image's descriptor (hash, size, chunks).</param>

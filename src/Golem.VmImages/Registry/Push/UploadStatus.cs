@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// The registry's answer to <c>GET /v1/image/descr/{descriptor sha256}</c>: <c>{"descriptor": "ok", "status": "full",

@@ -1,8 +1,9 @@
 using System.Net;
 using Golem.VmImages.Gvmi;
 using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 
-namespace Golem.VmImages.Tests.Registry;
+namespace Golem.VmImages.Tests.Registry.Push;
 
 /// <summary><see cref="ImagePusher"/> against the in-process <see cref="FakeRegistry"/>, with its faults.</summary>
 public sealed class ImagePusherTests

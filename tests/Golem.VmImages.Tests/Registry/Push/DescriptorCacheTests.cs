@@ -1,7 +1,7 @@
 using Golem.VmImages.Hashing;
-using Golem.VmImages.Registry;
+using Golem.VmImages.Registry.Push;
 
-namespace Golem.VmImages.Tests.Registry;
+namespace Golem.VmImages.Tests.Registry.Push;
 
 /// <summary>
 /// <see cref="DescriptorCache"/>: the file is hashed (the compute callback, the only reader of its content) exactly

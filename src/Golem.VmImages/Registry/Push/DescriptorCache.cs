@@ -1,6 +1,6 @@
 using Golem.VmImages.Hashing;
 
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>
 /// Remembers the descriptors of files already hashed for a push, so pushing an unchanged file again (to resume after

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using BouncyCastleSha3 = Org.BouncyCastle.Crypto.Digests.Sha3Digest;
 
-namespace Golem.VmImages.Tests.Registry;
+namespace Golem.VmImages.Tests.Registry.Push;
 
 /// <summary>
 /// An in-process Golem image registry on loopback, written from what gvmkit-build's client sends and reads:

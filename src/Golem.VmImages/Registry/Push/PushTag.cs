@@ -1,4 +1,4 @@
-namespace Golem.VmImages.Registry;
+namespace Golem.VmImages.Registry.Push;
 
 /// <summary>A push tag as gvmkit-build reads it: <c>user/repository[:tag]</c>, each part of letters, digits, <c>.</c>, <c>_</c> and <c>-</c>, the tag <c>latest</c> when omitted.</summary>
 internal readonly record struct PushTag(string User, string Repository, string Version)
