@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Golem.VmImages.Cli.Invocation;
 using Golem.VmImages.Fetching;
+using Golem.VmImages.Http;
 
 namespace Golem.VmImages.Cli.Commands;
 

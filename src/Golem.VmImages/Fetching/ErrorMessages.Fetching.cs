@@ -1,4 +1,4 @@
-using Golem.VmImages.Fetching;
+using Golem.VmImages.Http;
 
 namespace Golem.VmImages;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
+using Golem.VmImages.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Golem.VmImages.Fetching;

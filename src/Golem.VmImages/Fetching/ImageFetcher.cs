@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.ExceptionServices;
+using Golem.VmImages.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;

@@ -1,5 +1,6 @@
 using System.Net;
 using Golem.VmImages.Hashing;
+using Golem.VmImages.Http;
 
 namespace Golem.VmImages.Fetching;
 

@@ -5,7 +5,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using Golem.VmImages.Fetching;
 using Golem.VmImages.Http;
 using Polly;
 using Polly.Retry;

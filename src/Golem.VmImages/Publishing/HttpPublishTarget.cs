@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Golem.VmImages.Fetching;
 using Golem.VmImages.Http;
 
 namespace Golem.VmImages.Publishing;

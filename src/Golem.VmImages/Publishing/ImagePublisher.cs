@@ -1,6 +1,7 @@
 using Golem.VmImages.Fetching;
 using Golem.VmImages.Gvmi;
 using Golem.VmImages.Hashing;
+using Golem.VmImages.Http;
 
 namespace Golem.VmImages.Publishing;
 

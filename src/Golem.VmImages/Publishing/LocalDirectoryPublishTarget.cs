@@ -1,4 +1,5 @@
-using Golem.VmImages.Fetching;
+using Golem.VmImages.Http;
+
 namespace Golem.VmImages.Publishing;
 
 /// <summary>

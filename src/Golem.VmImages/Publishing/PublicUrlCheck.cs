@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Golem.VmImages.Fetching;
 using Golem.VmImages.Http;
 
 namespace Golem.VmImages.Publishing;

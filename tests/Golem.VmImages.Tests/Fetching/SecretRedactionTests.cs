@@ -1,6 +1,7 @@
 using System.Text;
 using Golem.VmImages.Cli.Commands;
 using Golem.VmImages.Fetching;
+using Golem.VmImages.Http;
 using Golem.VmImages.Tests.Cli;
 
 namespace Golem.VmImages.Tests.Fetching;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Golem.VmImages.Fetching;
+namespace Golem.VmImages.Http;
 
 /// <summary>
 /// The one way a URL is shown: in messages, logs, progress, results and CLI output. The user name and password
