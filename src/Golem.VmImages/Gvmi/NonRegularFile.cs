@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Golem.VmImages.Interop;
 
 namespace Golem.VmImages.Gvmi;
 
@@ -6,10 +6,8 @@ namespace Golem.VmImages.Gvmi;
 /// Tells a path that is not a regular file apart before anything opens it: opening a FIFO for reading waits for a
 /// writer, forever if none comes, and a socket, a device or a directory is never an image. Symbolic links are followed.
 /// </summary>
-public static partial class NonRegularFile
+public static class NonRegularFile
 {
-    private const int AtFdCwd = -100;
-    private const uint StatxType = 0x1;
     private const ushort TypeMask = 0xF000;
 
     /// <summary>Describes what <paramref name="path"/> is when it is not a regular file (<c>a FIFO (named pipe)</c>, <c>a socket</c>, ...); <see langword="null"/> for a regular file or a path that cannot be looked at (the open then reports it).</summary>
@@ -22,10 +20,10 @@ public static partial class NonRegularFile
             return !allowDirectory && Directory.Exists(path) ? "a directory" : null;
         }
 
-        StatxBuffer status;
+        Statx.Buffer status;
         try
         {
-            if (Statx(AtFdCwd, path, 0, StatxType, out status) != 0)
+            if (Statx.OfPath(path, Statx.TypeOnly, out status) != 0)
             {
                 return null;
             }
@@ -44,16 +42,5 @@ public static partial class NonRegularFile
             0xC000 => "a socket",
             _ => null,
         };
-    }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int directory, string path, int flags, uint mask, out StatxBuffer buffer);
-
-    /// <summary>Linux's <c>struct statx</c> (the same layout on every architecture), the field read here.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    private struct StatxBuffer
-    {
-        [FieldOffset(28)]
-        public ushort Mode;
     }
 }

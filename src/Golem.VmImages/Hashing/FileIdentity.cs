@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Golem.VmImages.Interop;
 using Microsoft.Win32.SafeHandles;
 
 namespace Golem.VmImages.Hashing;
@@ -8,11 +8,8 @@ namespace Golem.VmImages.Hashing;
 /// time, and on Linux its device, inode and change time (the change time moves on every write or metadata change and
 /// cannot be set back, so restoring the old modification time does not hide an edit).
 /// </summary>
-internal readonly partial record struct FileIdentity(string FullPath, long Length, long LastWriteTicks, ulong Device, ulong Inode, long ChangeTimeNanoseconds)
+internal readonly record struct FileIdentity(string FullPath, long Length, long LastWriteTicks, ulong Device, ulong Inode, long ChangeTimeNanoseconds)
 {
-    private const int AtEmptyPath = 0x1000;
-    private const uint StatxBasicStats = 0x7FF;
-
     /// <summary>Reads the identity of the file open in <paramref name="handle"/>; device, inode and change time are 0 where they cannot be read.</summary>
     public static FileIdentity Of(string path, SafeFileHandle handle)
     {
@@ -31,11 +28,11 @@ internal readonly partial record struct FileIdentity(string FullPath, long Lengt
         return new FileIdentity(fullPath, RandomAccess.GetLength(handle), File.GetLastWriteTimeUtc(handle).Ticks, 0, 0, 0);
     }
 
-    private static bool TryStatx(SafeFileHandle handle, out StatxBuffer status)
+    private static bool TryStatx(SafeFileHandle handle, out Statx.Buffer status)
     {
         try
         {
-            return Statx(handle, string.Empty, AtEmptyPath, StatxBasicStats, out status) == 0;
+            return Statx.OfHandle(handle, Statx.BasicStats, out status) == 0;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -43,37 +40,5 @@ internal readonly partial record struct FileIdentity(string FullPath, long Lengt
             status = default;
             return false;
         }
-    }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(SafeFileHandle directory, string path, int flags, uint mask, out StatxBuffer buffer);
-
-    /// <summary>Linux's <c>struct statx</c> (the same layout on every architecture), the fields read here.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    private struct StatxBuffer
-    {
-        [FieldOffset(32)]
-        public ulong Inode;
-
-        [FieldOffset(40)]
-        public ulong Size;
-
-        [FieldOffset(96)]
-        public long ChangedSeconds;
-
-        [FieldOffset(104)]
-        public uint ChangedNanoseconds;
-
-        [FieldOffset(112)]
-        public long ModifiedSeconds;
-
-        [FieldOffset(120)]
-        public uint ModifiedNanoseconds;
-
-        [FieldOffset(136)]
-        public uint DeviceMajor;
-
-        [FieldOffset(140)]
-        public uint DeviceMinor;
     }
 }
