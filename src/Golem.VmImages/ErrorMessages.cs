@@ -47,6 +47,9 @@ internal static partial class ErrorMessages
     public static string KeccakPathNotSupported(string path) =>
         Format("The Keccak engine path {0} is not supported on this machine; check KeccakCore.SupportedPaths first.", path);
 
+    public static string FileIdentityNoFile(string path) =>
+        Format("No file at {0}; expected a file to identify.", path);
+
     private static string Describe(char c) =>
         char.IsControl(c) || char.IsWhiteSpace(c)
             ? Format("U+{0:X4}", (int)c)

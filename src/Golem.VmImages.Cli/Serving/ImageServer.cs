@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Golem.VmImages.Hashing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -287,7 +288,7 @@ internal sealed class ImageServer : IAsyncDisposable
 
                 using (file)
                 {
-                    if (image.Matches(RandomAccess.GetLength(file), File.GetLastWriteTimeUtc(file)))
+                    if (image.Matches(FileIdentity.Of(image.FilePath, file)))
                     {
                         // The slow-client rule counts what the client receives, not what the kernel buffers.
                         using var watch = ClientProgressWatch.Start(context, options, received =>

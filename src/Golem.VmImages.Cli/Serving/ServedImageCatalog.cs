@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Golem.VmImages.Cli.Checksums;
+using Golem.VmImages.Hashing;
 
 namespace Golem.VmImages.Cli.Serving;
 
@@ -7,8 +8,10 @@ namespace Golem.VmImages.Cli.Serving;
 /// The images <c>gvmi serve</c> offers, kept in step with the disk: files given by name, and the <c>*.gvmi</c> files of
 /// the folders given. A rescan picks up new, changed and removed files; a changed file is hashed again before it is
 /// served again. Hashes come from the file-identity hash store (<see cref="FileHashStore.DefaultDirectory"/>) while the
-/// file's identity matches, else several files are hashed in parallel. A symbolic link in a served folder is served only when its target lies inside a served folder, with
-/// the target's size, time and hash.
+/// file's identity matches, else several files are hashed in parallel. Whether a served file changed is decided by its
+/// identity (length, modification time and, on Linux, device, inode and change time), so a rewrite that puts the old
+/// modification time back is hashed again. A symbolic link in a served folder is served only when its target lies
+/// inside a served folder, with the target's identity and hash.
 /// </summary>
 internal sealed class ServedImageCatalog : IDisposable
 {
@@ -125,7 +128,7 @@ internal sealed class ServedImageCatalog : IDisposable
                 {
                     Warn(candidate.SourcePath, ServeMessages.DuplicateSkipped(candidate.SourcePath, candidate.Name));
                 }
-                else if (current.TryGetValue(candidate.Name, out var known) && known.FilePath == candidate.FilePath && known.Matches(candidate.Length, candidate.LastWriteUtc))
+                else if (current.TryGetValue(candidate.Name, out var known) && known.Matches(candidate.Identity))
                 {
                     next.Add(candidate.Name, known);
                 }
@@ -175,7 +178,7 @@ internal sealed class ServedImageCatalog : IDisposable
     {
         await _log.WriteLineAsync(ServeMessages.Line(ServeMessages.Hashing(toHash.Count))).ConfigureAwait(false);
         var index = 0;
-        await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(toHash.ConvertAll(c => c.FilePath), _log, "hashing", toHash.Sum(c => c.Length), cancellationToken).ConfigureAwait(false))
+        await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(toHash.ConvertAll(c => c.FilePath), _log, "hashing", toHash.Sum(c => c.Identity.Length), cancellationToken).ConfigureAwait(false))
         {
             var candidate = toHash[index++];
             if (!outcome.Succeeded)
@@ -185,8 +188,7 @@ internal sealed class ServedImageCatalog : IDisposable
             }
 
             // A file still being written is published only once it holds still through a whole hash.
-            var after = new FileInfo(candidate.FilePath);
-            if (!after.Exists || after.Length != candidate.Length || after.LastWriteTimeUtc != candidate.LastWriteUtc || outcome.Length != candidate.Length)
+            if (TryIdentify(candidate.FilePath) != candidate.Identity || outcome.Length != candidate.Identity.Length)
             {
                 await _log.WriteLineAsync(ServeMessages.Line(ServeMessages.ChangedWhileHashing(candidate.Name))).ConfigureAwait(false);
                 continue;
@@ -275,9 +277,9 @@ internal sealed class ServedImageCatalog : IDisposable
 
     private Candidate? Resolve(string sourcePath, string name, bool mustBeInsideFolder)
     {
-        var info = new FileInfo(sourcePath);
-        var filePath = info.FullName;
-        if (info.LinkTarget is not null)
+        var source = new FileInfo(sourcePath);
+        var filePath = source.FullName;
+        if (source.LinkTarget is not null)
         {
             if (RealPath.TryResolve(sourcePath) is not { } target)
             {
@@ -292,15 +294,10 @@ internal sealed class ServedImageCatalog : IDisposable
             }
 
             filePath = target;
-            info = new FileInfo(target);
         }
 
-        if (!info.Exists)
-        {
-            return null;
-        }
-
-        return new Candidate(name, sourcePath, filePath, info.Length, info.LastWriteTimeUtc);
+        // File.Exists is false for a directory, which is never an image even when its name ends in .gvmi.
+        return File.Exists(filePath) && TryIdentify(filePath) is { } identity ? new Candidate(name, sourcePath, identity) : null;
     }
 
     /// <summary>Whether the file behind <paramref name="image"/> is still the one that was hashed.</summary>
@@ -313,8 +310,25 @@ internal sealed class ServedImageCatalog : IDisposable
             return false;
         }
 
-        var file = source.LinkTarget is null ? source : new FileInfo(filePath);
-        return file.Exists && image.Matches(file.Length, file.LastWriteTimeUtc);
+        return TryIdentify(filePath) is { } identity && image.Matches(identity);
+    }
+
+    /// <summary>The identity of the file at <paramref name="path"/> (looked at, not opened); <see langword="null"/> when there is none.</summary>
+    private static FileIdentity? TryIdentify(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return FileIdentity.Of(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Whether a request for <paramref name="name"/> could find a file the last scan did not see (so a refresh is worth it).</summary>
@@ -339,8 +353,10 @@ internal sealed class ServedImageCatalog : IDisposable
     }
 
     /// <summary>A file a source offers, before it is hashed.</summary>
-    private sealed record Candidate(string Name, string SourcePath, string FilePath, long Length, DateTime LastWriteUtc)
+    private sealed record Candidate(string Name, string SourcePath, FileIdentity Identity)
     {
-        public ServedImage ToImage(ImageHash hash) => new(Name, SourcePath, FilePath, Length, new DateTimeOffset(LastWriteUtc), hash);
+        public string FilePath => Identity.FullPath;
+
+        public ServedImage ToImage(ImageHash hash) => new(Name, SourcePath, Identity, hash);
     }
 }

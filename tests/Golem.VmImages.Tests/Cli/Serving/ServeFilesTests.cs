@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Golem.VmImages.Cli.Serving;
+using Golem.VmImages.Tests.Hashing;
 
 namespace Golem.VmImages.Tests.Cli.Serving;
 
@@ -96,6 +97,42 @@ public class ServeFilesTests
 
         Assert.That(after.Headers.ETag!.Tag, Is.EqualTo($"\"{v2.Hash}\""));
         Assert.That(await after.Content.ReadAsByteArrayAsync(), Is.EqualTo(v2.Content));
+    }
+
+    [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task RewrittenWithTheOldModificationTimePutBack_RehashedBeforeItIsServedAgain_NeverUnderTheOldETag()
+    {
+        var path = Path.Combine(_served, "app.gvmi");
+        var v1 = await WriteImageAsync(path, 40_000, seed: 1);
+        _serve = await ServeHarness.StartAsync([_served], new ServeOptions { Port = 0, RescanInterval = TimeSpan.FromHours(1) });
+        using var client = _serve.Client();
+        using (var before = await client.GetAsync("app.gvmi"))
+        {
+            Assert.That(before.Headers.ETag!.Tag, Is.EqualTo($"\"{v1.Hash}\""));
+        }
+
+        // Different bytes, the same length, and the old modification time put back with File.SetLastWriteTimeUtc.
+        await FileRewrite.SameLengthAndModificationTimeAsync(path, 20_000);
+        var v2 = await File.ReadAllBytesAsync(path);
+        var v2Hash = ImageHasher.HashData(v2);
+        Assert.That(v2, Has.Length.EqualTo(v1.Content.Length));
+        Assert.That(v2Hash, Is.Not.EqualTo(v1.Hash));
+
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "app.gvmi"));
+        using var stale = new HttpRequestMessage(HttpMethod.Get, "app.gvmi");
+        stale.Headers.Range = new RangeHeaderValue(19_990, 20_009);
+        stale.Headers.IfRange = new RangeConditionHeaderValue(new EntityTagHeaderValue($"\"{v1.Hash}\""));
+        using var ranged = await client.SendAsync(stale);
+        using var get = await client.GetAsync("app.gvmi");
+
+        Assert.That(head.Headers.ETag!.Tag, Is.EqualTo($"\"{v2Hash}\""));
+        Assert.That(ranged.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a range asked for under the old ETag is answered with the whole new image");
+        Assert.That(ranged.Headers.ETag!.Tag, Is.EqualTo($"\"{v2Hash}\""));
+        Assert.That(await ranged.Content.ReadAsByteArrayAsync(), Is.EqualTo(v2));
+        Assert.That(get.Headers.ETag!.Tag, Is.EqualTo($"\"{v2Hash}\""));
+        Assert.That(await get.Content.ReadAsByteArrayAsync(), Is.EqualTo(v2));
+        Assert.That(_serve.Catalog.Images.Single().Hash, Is.EqualTo(v2Hash), "the index lists the new hash too");
     }
 
     [Test]
