@@ -59,7 +59,7 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
             await using (display.ConfigureAwait(false))
             {
                 options.Progress = display;
-                return await BuildAsync(null, source, output, options, cancellationToken).ConfigureAwait(false);
+                return await BuildAsync(null, source, output, options, settings.Time, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -69,12 +69,13 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
             options.Progress = pullDisplay;
             options.Registry = command.Registry.Read(parseResult);
             options.Registry.Progress = pullDisplay;
-            return await BuildAsync(pull, source, output, options, cancellationToken).ConfigureAwait(false);
+            return await BuildAsync(pull, source, output, options, settings.Time, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Builds; a full or unwritable output volume is reported with the user's path, and a tool killed by the same Ctrl-C as gvmi is "interrupted".</summary>
-    private static async Task<GvmiBuildResult> BuildAsync(ImageReference? pull, string source, FileInfo output, GvmiBuildOptions options, CancellationToken cancellationToken)
+    private static async Task<GvmiBuildResult> BuildAsync(
+        ImageReference? pull, string source, FileInfo output, GvmiBuildOptions options, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         try
         {
@@ -90,7 +91,7 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
         {
             // Ctrl-C in a terminal signals the whole process group: the squashfs tool may die of it a moment before
             // gvmi hears of it. Then "interrupted" is the one line, not the tool's exit code.
-            await ChildInterrupt.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await ChildInterrupt.WaitAsync(timeProvider, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             throw;
         }

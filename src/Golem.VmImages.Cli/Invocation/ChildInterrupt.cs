@@ -9,12 +9,12 @@ internal static class ChildInterrupt
     /// <summary>How long a child's failure waits for gvmi's own SIGINT to arrive.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>Returns once <paramref name="cancellationToken"/> is canceled or <see cref="Window"/> has passed.</summary>
-    public static async Task WaitAsync(CancellationToken cancellationToken)
+    /// <summary>Returns once <paramref name="cancellationToken"/> is canceled or <see cref="Window"/> has passed on <paramref name="timeProvider"/>.</summary>
+    public static async Task WaitAsync(TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Delay(Window, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Window, timeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
