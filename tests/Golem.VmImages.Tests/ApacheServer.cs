@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -60,10 +58,7 @@ internal sealed class ApacheServer : IAsyncDisposable
             File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
         }
 
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = ServerProcess.FreeLoopbackPort();
         var asRoot = Environment.UserName == "root";
         var config = $$"""
             ServerRoot {{directory}}
@@ -98,26 +93,11 @@ internal sealed class ApacheServer : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        var process = Process.Start(info)!;
-        var server = new ApacheServer(process, directory, port);
-        if (await ServerProcess.WaitUntilListeningAsync(process, port))
-        {
-            return server;
-        }
-
         var log = Path.Combine(directory, "error.log");
-        Assert.Fail("Apache did not start: " + await process.StandardError.ReadToEndAsync() + (File.Exists(log) ? await File.ReadAllTextAsync(log) : string.Empty));
-        return server;
+        var process = await ServerProcess.StartListeningAsync(info, port, "Apache", async stopped =>
+            await stopped.StandardError.ReadToEndAsync() + (File.Exists(log) ? await File.ReadAllTextAsync(log) : string.Empty));
+        return new ApacheServer(process, directory, port);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ServerProcess.StopAsync(_process);
 }

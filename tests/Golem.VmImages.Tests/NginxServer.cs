@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Golem.VmImages.Tests;
 
@@ -55,10 +53,7 @@ internal sealed class NginxServer : IAsyncDisposable
             File.SetUnixFileMode(Path.Combine(directory, "tmp"), (UnixFileMode)0b111_111_111);
         }
 
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = ServerProcess.FreeLoopbackPort();
         var config = $$"""
             daemon off;
             worker_processes 1;
@@ -89,25 +84,9 @@ internal sealed class NginxServer : IAsyncDisposable
         info.ArgumentList.Add(configPath);
         info.ArgumentList.Add("-e");
         info.ArgumentList.Add(Path.Combine(directory, "error.log"));
-        var process = Process.Start(info)!;
-        var server = new NginxServer(process, directory, port);
-        if (await ServerProcess.WaitUntilListeningAsync(process, port))
-        {
-            return server;
-        }
-
-        Assert.Fail("nginx did not start: " + await process.StandardError.ReadToEndAsync());
-        return server;
+        var process = await ServerProcess.StartListeningAsync(info, port, "nginx", stopped => stopped.StandardError.ReadToEndAsync());
+        return new NginxServer(process, directory, port);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ServerProcess.StopAsync(_process);
 }
