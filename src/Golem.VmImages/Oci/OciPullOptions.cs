@@ -5,6 +5,8 @@ namespace Golem.VmImages.Oci;
 /// <summary>How <see cref="Building.GvmiBuilder"/> pulls an image from a container registry (OCI distribution API).</summary>
 public sealed class OciPullOptions
 {
+    private bool _certificateRejected;
+
     /// <summary>Gets or sets a value indicating whether a registry that is not on this machine may be reached over plain http (https is tried first).</summary>
     /// <value>The default is <see langword="false"/>: only loopback registries (<c>localhost</c>, <c>127.0.0.0/8</c>, <c>[::1]</c>) may answer over plain http, as Docker allows.</value>
     public bool AllowPlainHttp { get; set; }
@@ -45,9 +47,31 @@ public sealed class OciPullOptions
     /// <value>The default is <see langword="null"/>.</value>
     public IProgress<OciLayerProgress>? Progress { get; set; }
 
+    /// <summary>
+    /// Gets or sets the client the pull's requests go through, for example a named client of an
+    /// <c>IHttpClientFactory</c> whose primary handler is <see cref="CreateHttpHandler"/>. Its handler must not follow
+    /// redirects (the pull follows them itself and drops <c>Authorization</c> when the host changes) nor decompress;
+    /// it trusts the certificates its handler trusts (<see cref="CreateHttpHandler"/> adds <see cref="CaCertificateFile"/>).
+    /// The pull does not dispose it.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: the pull makes a client on <see cref="CreateHttpHandler"/> and disposes it.</value>
+    public HttpClient? HttpClient { get; set; }
+
     /// <summary>Gets or sets the clock retries wait on.</summary>
     /// <value>The default is <see langword="null"/>: <see cref="TimeProvider.System"/>.</value>
     public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>Gets a value indicating whether a handler made by <see cref="CreateHttpHandler"/> rejected a registry's certificate (such a registry speaks TLS and is never retried over plain http).</summary>
+    internal bool CertificateRejected => Volatile.Read(ref _certificateRejected);
+
+    /// <summary>
+    /// Creates the primary handler a pull needs, for <see cref="HttpClient"/>: no redirects followed, no decompression, a
+    /// 30-second connect timeout, and a registry certificate trusted by the system store or by the CAs of
+    /// <see cref="CaCertificateFile"/>.
+    /// </summary>
+    /// <returns>A new handler; the caller owns it.</returns>
+    /// <exception cref="OciRegistryRequestException"><see cref="CaCertificateFile"/> cannot be read or holds no PEM certificate.</exception>
+    public SocketsHttpHandler CreateHttpHandler() => OciRegistryClient.CreateHandler(CaCertificateFile, () => Volatile.Write(ref _certificateRejected, true));
 
     internal void Validate()
     {

@@ -28,6 +28,7 @@ internal sealed class OciRegistryClient : IDisposable
     private const int MaxManifestBytes = 4 << 20;
 
     private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
     private readonly ImageReference _reference;
     private readonly OciPullOptions _options;
     private readonly ResiliencePipeline _retry;
@@ -36,11 +37,11 @@ internal sealed class OciRegistryClient : IDisposable
     private AuthenticationHeaderValue? _authorization;
     private BasicCredentials? _credentials;
     private bool _credentialsRead;
-    private volatile bool _certificateRejected;
 
-    private OciRegistryClient(HttpClient http, ImageReference reference, OciPullOptions options)
+    private OciRegistryClient(HttpClient http, bool ownsHttp, ImageReference reference, OciPullOptions options)
     {
         _http = http;
+        _ownsHttp = ownsHttp;
         _reference = reference;
         _options = options;
         var builder = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider ?? TimeProvider.System };
@@ -66,10 +67,26 @@ internal sealed class OciRegistryClient : IDisposable
     /// <summary>Gets the registry's API address as <c>scheme://host[:port]</c>, once <see cref="ConnectAsync"/> chose it.</summary>
     public Uri? BaseAddress => _base;
 
-    public static OciRegistryClient Create(ImageReference reference, OciPullOptions options)
+    /// <summary>
+    /// A client for <paramref name="reference"/>'s repository whose requests go through <see cref="OciPullOptions.HttpClient"/>,
+    /// or, when that is <see langword="null"/>, through a client of its own on <see cref="OciPullOptions.CreateHttpHandler"/>
+    /// that it disposes.
+    /// </summary>
+    public static OciRegistryClient Create(ImageReference reference, OciPullOptions options) =>
+        options.HttpClient is { } supplied
+            ? new OciRegistryClient(supplied, ownsHttp: false, reference, options)
+            : new OciRegistryClient(GolemUserAgent.Apply(new HttpClient(options.CreateHttpHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }), ownsHttp: true, reference, options);
+
+    /// <summary>
+    /// The handler the pull's requests need: no redirects followed (the client follows them itself, dropping
+    /// <c>Authorization</c> when the host changes), no decompression (blobs are verified as stored), and a certificate
+    /// trusted by the system store or, with <paramref name="caCertificateFile"/>, by its CAs; a rejected certificate is
+    /// noted through <paramref name="rejected"/>, so a registry that speaks TLS is never retried over plain http.
+    /// </summary>
+    internal static SocketsHttpHandler CreateHandler(string? caCertificateFile, Action rejected)
     {
         X509Certificate2Collection? extraRoots = null;
-        if (options.CaCertificateFile is { } caFile)
+        if (caCertificateFile is { } caFile)
         {
             extraRoots = [];
             try
@@ -94,22 +111,27 @@ internal sealed class OciRegistryClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(30),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
-        var client = new OciRegistryClient(GolemUserAgent.Apply(new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan }), reference, options);
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
         {
             var trusted = errors == SslPolicyErrors.None
                 || (extraRoots is not null && errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is X509Certificate2 leaf && TrustedBy(leaf, chain, extraRoots));
+            if (!trusted)
+            {
+                rejected();
+            }
 
-            // A registry that speaks TLS with a certificate we do not trust is never retried over plain http.
-            client._certificateRejected |= !trusted;
             return trusted;
         };
-        return client;
+        return handler;
     }
 
     public void Dispose()
     {
-        _http.Dispose();
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+
         _authLock.Dispose();
     }
 
@@ -161,7 +183,7 @@ internal sealed class OciRegistryClient : IDisposable
             response = await _http.GetAsync(new Uri(https, "v2/"), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             _base = https;
         }
-        catch (HttpRequestException ex) when (plainAllowed && !_certificateRejected && ex.HttpRequestError is HttpRequestError.SecureConnectionError or HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded)
+        catch (HttpRequestException ex) when (plainAllowed && !_options.CertificateRejected && ex.HttpRequestError is HttpRequestError.SecureConnectionError or HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded)
         {
             // Docker's rule for insecure (and loopback) registries: https first, plain http when the TLS handshake fails.
             var http = new Uri("http://" + host + "/");
