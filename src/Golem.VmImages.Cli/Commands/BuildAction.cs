@@ -69,6 +69,8 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
             options.Progress = pullDisplay;
             options.Registry = command.Registry.Read(parseResult);
             options.Registry.Progress = pullDisplay;
+            using var http = HttpClients.ForPull(options.Registry);
+            options.Registry.HttpClient = http;
             return await BuildAsync(pull, source, output, options, settings.Time, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -1,11 +1,13 @@
 using Golem.VmImages.Http;
+using Golem.VmImages.Oci;
 
 namespace Golem.VmImages.Cli.Invocation;
 
 /// <summary>
 /// The one place gvmi makes its HTTP clients: every request carries the Golem User-Agent, connections time out after
 /// <see cref="ConnectTimeout"/>, and redirects and credentials are as the caller asks (an upload that carries a token
-/// never follows a redirect; a provider's view of a URL sends no credentials).
+/// never follows a redirect; a provider's view of a URL sends no credentials; a registry pull's follows none and trusts
+/// the pull's CA file).
 /// </summary>
 internal static class HttpClients
 {
@@ -22,5 +24,13 @@ internal static class HttpClients
         }
 
         return GolemUserAgent.Apply(new HttpClient(handler) { Timeout = timeout ?? Timeout.InfiniteTimeSpan });
+    }
+
+    /// <summary>A client for a registry pull on <see cref="OciPullOptions.CreateHttpHandler"/> (no redirects followed, the CA file trusted); no whole-request timeout, for layers of any size.</summary>
+    public static HttpClient ForPull(OciPullOptions pull)
+    {
+        var handler = pull.CreateHttpHandler();
+        handler.ConnectTimeout = ConnectTimeout;
+        return GolemUserAgent.Apply(new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan });
     }
 }

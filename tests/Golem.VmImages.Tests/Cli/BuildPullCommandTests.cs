@@ -69,4 +69,27 @@ public sealed class BuildPullCommandTests : BuildTestBase
             Environment.SetEnvironmentVariable("DOCKER_CONFIG", saved.Item2);
         }
     }
+
+    [Test]
+    public async Task Build_HttpsRegistryWithATestCa_PullsWithCaFileAndRefusesTheCertificateWithout()
+    {
+        await using var registry = await DockerRegistry.StartAsync(Path.Combine(Scratch, "registry"), https: true);
+        registry.Push(TestImage.WriteLayout(Path.Combine(Scratch, "layout"), [RegistryFixtures.Layer("opt/a.bin", 50_000, 7)], gzip: true), "latest", "test/app", "1");
+        var badCa = Path.Combine(Scratch, "bad.pem");
+        await File.WriteAllTextAsync(badCa, "not a certificate\n");
+
+        var trusted = await Run("app.gvmi", "--ca-file", registry.CaFile!);
+        var untrusted = await Run("untrusted.gvmi");
+        var unusable = await Run("unusable.gvmi", "--ca-file", badCa);
+
+        Assert.That(trusted.ExitCode, Is.Zero, trusted.Error);
+        Assert.That(untrusted.ExitCode, Is.EqualTo(5), untrusted.Error);
+        Assert.That(untrusted.Error, Does.StartWith("gvmi build: ").And.Contain("TLS"), "a loopback registry that speaks TLS is not retried over plain http");
+        Assert.That(unusable.ExitCode, Is.EqualTo(5), unusable.Error);
+        Assert.That(unusable.Error, Does.Contain($"The CA file '{badCa}' cannot be used (no PEM certificate found)"));
+        Assert.That(File.Exists(Path.Combine(Scratch, "untrusted.gvmi")) || File.Exists(Path.Combine(Scratch, "unusable.gvmi")), Is.False);
+
+        async Task<(int ExitCode, string Output, string Error)> Run(string output, params string[] extra) =>
+            await CliRunner.RunAsync(BuildCommand.Create(), ["build", registry.Host + "/test/app:1", "-o", Path.Combine(Scratch, output), "--cache", Path.Combine(Scratch, "cache-" + output), "--attempts", "1", .. extra]);
+    }
 }
