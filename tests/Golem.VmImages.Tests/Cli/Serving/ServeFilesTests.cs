@@ -103,14 +103,8 @@ public class ServeFilesTests
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task RewrittenWithTheOldModificationTimePutBack_RehashedBeforeItIsServedAgain_NeverUnderTheOldETag()
     {
-        var path = Path.Combine(_served, "app.gvmi");
-        var v1 = await WriteImageAsync(path, 40_000, seed: 1);
-        _serve = await ServeHarness.StartAsync([_served], new ServeOptions { Port = 0, RescanInterval = TimeSpan.FromHours(1) });
-        using var client = _serve.Client();
-        using (var before = await client.GetAsync("app.gvmi"))
-        {
-            Assert.That(before.Headers.ETag!.Tag, Is.EqualTo($"\"{v1.Hash}\""));
-        }
+        var (path, v1) = await ServeOneImageAsync();
+        using var client = _serve!.Client();
 
         // Different bytes, the same length, and the old modification time put back with File.SetLastWriteTimeUtc.
         await FileRewrite.SameLengthAndModificationTimeAsync(path, 20_000);
@@ -138,14 +132,8 @@ public class ServeFilesTests
     [Test]
     public async Task ChangedFile_RehashedBeforeItIsServedAgain_NeverUnderTheOldETag()
     {
-        var path = Path.Combine(_served, "app.gvmi");
-        var v1 = await WriteImageAsync(path, 40_000, seed: 1);
-        _serve = await ServeHarness.StartAsync([_served], new ServeOptions { Port = 0, RescanInterval = TimeSpan.FromHours(1) });
-        using var client = _serve.Client();
-        using (var before = await client.GetAsync("app.gvmi"))
-        {
-            Assert.That(before.Headers.ETag!.Tag, Is.EqualTo($"\"{v1.Hash}\""));
-        }
+        var (path, v1) = await ServeOneImageAsync();
+        using var client = _serve!.Client();
 
         var v2 = await WriteImageAsync(path, 40_000, seed: 2);
         File.SetLastWriteTimeUtc(path, File.GetLastWriteTimeUtc(path).AddSeconds(1));
@@ -193,6 +181,18 @@ public class ServeFilesTests
 
         Assert.That(get.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(get.Headers.ETag!.Tag, Is.EqualTo($"\"{added.Hash}\""));
+    }
+
+    /// <summary>Serves <c>app.gvmi</c> (40,000 bytes) with the periodic rescan off, and checks it is served under its hash.</summary>
+    private async Task<(string Path, (string Path, byte[] Content, ImageHash Hash) Image)> ServeOneImageAsync()
+    {
+        var path = Path.Combine(_served, "app.gvmi");
+        var image = await WriteImageAsync(path, 40_000, seed: 1);
+        _serve = await ServeHarness.StartAsync([_served], new ServeOptions { Port = 0, RescanInterval = TimeSpan.FromHours(1) });
+        using var client = _serve.Client();
+        using var before = await client.GetAsync("app.gvmi");
+        Assert.That(before.Headers.ETag!.Tag, Is.EqualTo($"\"{image.Hash}\""));
+        return (path, image);
     }
 
     private static List<string> IndexNames(HttpClient client)
