@@ -399,8 +399,10 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             return (previous.UploadId, stored);
         }
 
+        // Not cancelled half-way: an upload the server started but whose id never arrived could not be aborted. A
+        // cancellation is seen by the first part, and the caller aborts the upload.
         var started = await Call("start the upload of", stagingKey, () => _client.InitiateMultipartUploadAsync(
-            new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = stagingKey, ContentType = "application/octet-stream" }, cancellationToken)).ConfigureAwait(false);
+            new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = stagingKey, ContentType = "application/octet-stream" }, CancellationToken.None)).ConfigureAwait(false);
         return (started.UploadId, []);
     }
 
