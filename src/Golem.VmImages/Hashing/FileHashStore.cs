@@ -117,17 +117,7 @@ public sealed class FileHashStore
     /// <summary>Remembers <paramref name="hash"/> only when the file at <paramref name="path"/> still has <paramref name="before"/>, the identity read before it was hashed.</summary>
     internal void RecordIfUnchanged(string path, FileIdentity before, ImageHash hash)
     {
-        FileIdentity now;
-        try
-        {
-            now = FileRecord.Identify(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return;
-        }
-
-        if (now == before)
+        if (TryIdentify(path) == before)
         {
             Record(before, hash);
         }
@@ -140,19 +130,22 @@ public sealed class FileHashStore
     /// </summary>
     internal void RecordIfRenamedUnchanged(string path, FileIdentity written, ImageHash hash)
     {
-        FileIdentity now;
+        if (TryIdentify(path) is { } now && now.Length == written.Length && now.LastWriteTicks == written.LastWriteTicks && now.Device == written.Device && now.Inode == written.Inode)
+        {
+            Record(now, hash);
+        }
+    }
+
+    /// <summary>The identity of the file at <paramref name="path"/> now, or <see langword="null"/> when it cannot be opened.</summary>
+    private static FileIdentity? TryIdentify(string path)
+    {
         try
         {
-            now = FileRecord.Identify(path);
+            return FileRecord.Identify(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return;
-        }
-
-        if (now.Length == written.Length && now.LastWriteTicks == written.LastWriteTicks && now.Device == written.Device && now.Inode == written.Inode)
-        {
-            Record(now, hash);
+            return null;
         }
     }
 
