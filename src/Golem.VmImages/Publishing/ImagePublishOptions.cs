@@ -46,7 +46,7 @@ public sealed class ImagePublishOptions
     /// <value>The default is <see langword="false"/>. Needs a fetcher given to the <see cref="ImagePublisher"/>.</value>
     public bool Verify { get; set; }
 
-    /// <summary>Gets or sets the progress sink, given the number of bytes read (and hashed) so far.</summary>
+    /// <summary>Gets or sets the progress sink, given the number of bytes sent so far (while the hash is computed beside the upload, the lesser of the bytes sent and hashed).</summary>
     /// <value>The default is <see langword="null"/>, no progress.</value>
     public IProgress<long>? Progress { get; set; }
 }
