@@ -324,7 +324,7 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
     private async Task AbortChangedSourceUploadsAsync(string stagingKey, CancellationToken cancellationToken)
     {
         var folder = stagingKey[..(stagingKey.LastIndexOf('/') + 1)];
-        if (StagingSourceOf(stagingKey[folder.Length..]) is not { } source)
+        if (StagingNames.SourceOf(stagingKey[folder.Length..]) is not { } source)
         {
             return;
         }
@@ -350,21 +350,6 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             keyMarker = uploads.NextKeyMarker;
             uploadIdMarker = uploads.NextUploadIdMarker;
         }
-    }
-
-    /// <summary>Returns the source part (<c>gvmi-upload-&lt;24 hex&gt;-</c>) of a staging name <see cref="ImagePublisher"/> gave, or <see langword="null"/> for any other name.</summary>
-    internal static string? StagingSourceOf(string stagingName)
-    {
-        const string Prefix = "gvmi-upload-";
-        const int HashLength = 24;
-        var sourceLength = Prefix.Length + HashLength + 1;
-        return stagingName.Length == sourceLength + HashLength
-            && stagingName.StartsWith(Prefix, StringComparison.Ordinal)
-            && stagingName[sourceLength - 1] == '-'
-            && stagingName[Prefix.Length..(sourceLength - 1)].All(char.IsAsciiHexDigitLower)
-            && stagingName[sourceLength..].All(char.IsAsciiHexDigitLower)
-            ? stagingName[..sourceLength]
-            : null;
     }
 
     private async Task<(string UploadId, Dictionary<int, PartDetail> Stored)> FindOrStartUploadAsync(string stagingKey, CancellationToken cancellationToken)
@@ -399,8 +384,10 @@ public sealed class S3PublishTarget : IImagePublishTarget, IDisposable
             return (previous.UploadId, stored);
         }
 
+        // Not cancelled half-way: an upload the server started but whose id never arrived could not be aborted. A
+        // cancellation is seen by the first part, and the caller aborts the upload.
         var started = await Call("start the upload of", stagingKey, () => _client.InitiateMultipartUploadAsync(
-            new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = stagingKey, ContentType = "application/octet-stream" }, cancellationToken)).ConfigureAwait(false);
+            new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = stagingKey, ContentType = "application/octet-stream" }, CancellationToken.None)).ConfigureAwait(false);
         return (started.UploadId, []);
     }
 

@@ -109,7 +109,7 @@ internal static class ChecksumVerifier
         var lengths = expected.ConvertAll(e => e.Digest.BitLength);
         int mismatched = 0, unreadable = 0, verified = 0, i = 0;
         var display = ProgressDisplay.Start(error, "checking", ParallelFileHasher.TotalFileBytes(files), progress with { Output = output }, cancellationToken);
-        await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(files, lengths, display, cancellationToken).ConfigureAwait(false))
+        await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(files, lengths, display, null, cancellationToken).ConfigureAwait(false))
         {
             var wanted = expected[i++].Digest;
             string verdict;

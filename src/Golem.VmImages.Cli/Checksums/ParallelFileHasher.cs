@@ -10,7 +10,8 @@ namespace Golem.VmImages.Cli.Checksums;
 /// <param name="progress">Receives every file's progress.</param>
 /// <param name="concurrency">How many files are hashed at once; by default one per core.</param>
 /// <param name="bitLength">The SHA3 length: 224 (the image hash), 256, 384 or 512.</param>
-internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, ProgressDisplay progress, int concurrency = 0, int bitLength = ImageHash.SizeInBytes * 8)
+/// <param name="store">Remembers the image hash of each file that held still while it was hashed, or <see langword="null"/>.</param>
+internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, ProgressDisplay progress, int concurrency = 0, int bitLength = ImageHash.SizeInBytes * 8, FileHashStore? store = null)
 {
     public const string StandardInputName = "-";
 
@@ -40,19 +41,19 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
     /// </summary>
     public static IAsyncEnumerable<FileHashOutcome> HashInOrderAsync(
         IReadOnlyList<string> names, TextWriter error, string label, long totalBytes, CancellationToken cancellationToken) =>
-        HashInOrderAsync(names, names.Select(_ => ImageHash.SizeInBytes * 8).ToList(), ProgressDisplay.Start(error, label, totalBytes), cancellationToken);
+        HashInOrderAsync(names, names.Select(_ => ImageHash.SizeInBytes * 8).ToList(), ProgressDisplay.Start(error, label, totalBytes), null, cancellationToken);
 
     /// <summary>
     /// Hashes each of <paramref name="names"/> with the SHA3 length at the same index of <paramref name="bitLengths"/>
     /// under <paramref name="display"/>, and yields the outcomes in argument order; the display is disposed once the
-    /// caller is done.
+    /// caller is done. Image hashes of files are remembered in <paramref name="store"/> when one is given.
     /// </summary>
     public static async IAsyncEnumerable<FileHashOutcome> HashInOrderAsync(
-        IReadOnlyList<string> names, IReadOnlyList<int> bitLengths, ProgressDisplay display, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IReadOnlyList<string> names, IReadOnlyList<int> bitLengths, ProgressDisplay display, FileHashStore? store, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using (display.ConfigureAwait(false))
         {
-            foreach (var pending in new ParallelFileHasher(Console.OpenStandardInput, display).Start(names, bitLengths, cancellationToken))
+            foreach (var pending in new ParallelFileHasher(Console.OpenStandardInput, display, store: store).Start(names, bitLengths, cancellationToken))
             {
                 yield return await pending.ConfigureAwait(false);
             }
@@ -125,9 +126,13 @@ internal sealed class ParallelFileHasher(Func<Stream> openStandardInput, Progres
             }
         }
 
-        var fileHash = synchronously
-            ? ImageHasher.HashFile(name, progress.ForFile(), cancellationToken)
-            : await ImageHasher.HashFileAsync(name, progress.ForFile(), cancellationToken).ConfigureAwait(false);
+        var fileHash = (synchronously, store) switch
+        {
+            (true, null) => ImageHasher.HashFile(name, progress.ForFile(), cancellationToken),
+            (true, _) => store.Hash(name, progress.ForFile(), cancellationToken),
+            (false, null) => await ImageHasher.HashFileAsync(name, progress.ForFile(), cancellationToken).ConfigureAwait(false),
+            (false, _) => await store.HashAsync(name, progress.ForFile(), cancellationToken).ConfigureAwait(false),
+        };
         return new FileHashOutcome(name, fileHash, new FileInfo(name).Length, null);
     }
 

@@ -88,6 +88,7 @@ internal sealed class BuildCommand : Command
             User = parseResult.GetValue(User),
             AddRuntimeFiles = !parseResult.GetValue(NoRuntimeFiles),
             Overwrite = parseResult.GetValue(Force),
+            HashStore = new FileHashStore(FileHashStore.DefaultDirectory),
         };
         var toolName = parseResult.GetRequiredValue(Tool);
         (options.Tool, options.ToolPath) = toolName switch

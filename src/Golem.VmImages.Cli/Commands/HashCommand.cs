@@ -90,7 +90,7 @@ internal sealed class HashCommand : Command
         var outcomes = new List<FileHashOutcome>(names.Length);
         var label = names.Length == 1 ? "hashing" : $"hashing {names.Length} files";
         var display = ProgressDisplay.Start(error, label, ParallelFileHasher.TotalFileBytes(names), settings, cancellationToken);
-        await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(names, names.Select(_ => bitLength).ToList(), display, cancellationToken).ConfigureAwait(false))
+        await foreach (var outcome in ParallelFileHasher.HashInOrderAsync(names, names.Select(_ => bitLength).ToList(), display, new FileHashStore(FileHashStore.DefaultDirectory), cancellationToken).ConfigureAwait(false))
         {
             outcomes.Add(outcome);
             if (json)

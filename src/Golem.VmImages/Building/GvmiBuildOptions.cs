@@ -84,6 +84,13 @@ public sealed class GvmiBuildOptions
     /// <value>The default is <see langword="null"/>.</value>
     public IProgress<GvmiBuildProgress>? Progress { get; set; }
 
+    /// <summary>
+    /// Gets or sets the store the output's hash is remembered in (by the file's identity, once it has its final name),
+    /// so a publish of the unchanged image reads it only to send it. A store that cannot be written fails nothing.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>, remembering nothing. <c>gvmi build</c> uses <see cref="FileHashStore.DefaultDirectory"/>.</value>
+    public FileHashStore? HashStore { get; set; }
+
     /// <summary>Gets or sets how an image is pulled when the source is a registry reference (<see cref="GvmiBuilder.BuildAsync(Oci.ImageReference, string, GvmiBuildOptions?, CancellationToken)"/>).</summary>
     /// <value>The default pulls with the defaults of <see cref="Oci.OciPullOptions"/>.</value>
     public Oci.OciPullOptions Registry { get; set; } = new();

@@ -3,6 +3,7 @@ using Golem.VmImages.Building.Sources;
 using Golem.VmImages.Building.Squashfs;
 using Golem.VmImages.Building.Tar;
 using Golem.VmImages.Gvmi;
+using Golem.VmImages.Hashing;
 using Golem.VmImages.Oci;
 
 namespace Golem.VmImages.Building;
@@ -129,6 +130,7 @@ public static class GvmiBuilder
 
             SquashfsSuperblock.Check(squashfsPath, options.Compression, Path.GetFileName(tool));
             GvmiWriteResult written;
+            FileIdentity identity;
             var squashfs = new FileStream(squashfsPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
             await using (squashfs.ConfigureAwait(false))
             {
@@ -137,10 +139,12 @@ public static class GvmiBuilder
                 {
                     written = await GvmiFile.WriteAsync(squashfs, config, gvmi, cancellationToken).ConfigureAwait(false);
                     gvmi.Flush(flushToDisk: true);
+                    identity = FileIdentity.Of(gvmiPath, gvmi.SafeFileHandle);
                 }
             }
 
             File.Move(gvmiPath, output, options.Overwrite);
+            options.HashStore?.RecordIfRenamedUnchanged(output, identity, written.ImageHash);
             return new GvmiBuildResult(written.ImageHash, written.FileLength, config, image.Layers.Count, plan.PathCount);
         }
         finally

@@ -14,7 +14,8 @@ namespace Golem.VmImages;
 /// the hash and a SHA-256 of both. A record is written under a temporary name and renamed over the old one, so
 /// processes sharing the directory see an old record, a new one or none, never a torn one; a record that is damaged
 /// or does not match is ignored. A store that cannot be written only costs the next run a read of the file.
-/// <c>gvmi publish</c> and <c>gvmi serve</c> use <see cref="DefaultDirectory"/>; <c>gvmi push</c> keeps its
+/// <c>gvmi build</c>, <c>gvmi hash</c>, <c>gvmi publish</c> and <c>gvmi serve</c> use <see cref="DefaultDirectory"/>, so
+/// a publish after a build or a hash of the same unchanged file reads it only to send it; <c>gvmi push</c> keeps its
 /// descriptors, keyed by the same identity, beside it in <c>descriptors</c>.
 /// </remarks>
 public sealed class FileHashStore
@@ -69,6 +70,33 @@ public sealed class FileHashStore
         return GetOrHashCoreAsync(path, progress, cancellationToken);
     }
 
+    /// <summary>Reads and hashes the file at <paramref name="path"/> whatever is remembered for it, and remembers the hash when the file did not change while it was read.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="progress">Receives the bytes hashed so far.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The file's SHA3-224 image hash.</returns>
+    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    public ValueTask<ImageHash> HashAsync(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return HashCoreAsync(path, progress, cancellationToken);
+    }
+
+    /// <summary>Reads and hashes the file at <paramref name="path"/> on the calling thread whatever is remembered for it, and remembers the hash when the file did not change while it was read.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="progress">Receives the bytes hashed so far.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The file's SHA3-224 image hash.</returns>
+    /// <exception cref="IOException">The file cannot be opened or read.</exception>
+    public ImageHash Hash(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var before = FileRecord.Identify(path);
+        var hash = ImageHasher.HashFile(path, progress, cancellationToken);
+        RecordIfUnchanged(path, before, hash);
+        return hash;
+    }
+
     /// <summary>The remembered hash of the file with <paramref name="identity"/>.</summary>
     internal bool TryGet(FileIdentity identity, out ImageHash hash)
     {
@@ -89,20 +117,44 @@ public sealed class FileHashStore
     /// <summary>Remembers <paramref name="hash"/> only when the file at <paramref name="path"/> still has <paramref name="before"/>, the identity read before it was hashed.</summary>
     internal void RecordIfUnchanged(string path, FileIdentity before, ImageHash hash)
     {
-        FileIdentity now;
-        try
-        {
-            now = FileRecord.Identify(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return;
-        }
-
-        if (now == before)
+        if (TryIdentify(path) == before)
         {
             Record(before, hash);
         }
+    }
+
+    /// <summary>
+    /// Remembers <paramref name="hash"/> for the file just renamed to <paramref name="path"/> when it is still the file
+    /// <paramref name="written"/> describes: the same device, inode, length and modification time (a rename moves only
+    /// its path and change time). The record holds the file's identity as it is now.
+    /// </summary>
+    internal void RecordIfRenamedUnchanged(string path, FileIdentity written, ImageHash hash)
+    {
+        if (TryIdentify(path) is { } now && now.Length == written.Length && now.LastWriteTicks == written.LastWriteTicks && now.Device == written.Device && now.Inode == written.Inode)
+        {
+            Record(now, hash);
+        }
+    }
+
+    /// <summary>The identity of the file at <paramref name="path"/> now, or <see langword="null"/> when it cannot be opened.</summary>
+    private static FileIdentity? TryIdentify(string path)
+    {
+        try
+        {
+            return FileRecord.Identify(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private async ValueTask<ImageHash> HashCoreAsync(string path, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var before = FileRecord.Identify(path);
+        var hash = await ImageHasher.HashFileAsync(path, progress, cancellationToken).ConfigureAwait(false);
+        RecordIfUnchanged(path, before, hash);
+        return hash;
     }
 
     private async ValueTask<ImageHash> GetOrHashCoreAsync(string path, IProgress<long>? progress, CancellationToken cancellationToken)

@@ -23,8 +23,11 @@ internal static partial class ErrorMessages
     public static string SourceHashChanged(string path, ImageHash expected, ImageHash actual) =>
         Format("The file '{0}' hashed to {1} while it was uploaded; expected {2}, the hash given or computed before (the file changed, or the remembered hash is stale), so nothing was published.", path, actual, expected);
 
+    public static string SourceChangedWhileUploaded(string path, ImageHash hash) =>
+        Format("The file '{0}' changed while it was uploaded (its length, modification time, change time or inode is no longer the one hashed to {1}), so nothing was published.", path, hash);
+
     public static string PublishSourceRefused =>
-        "The upload was cut short before its last byte because the file's bytes do not match the hash it is published under.";
+        "The upload was cut short before its last byte on purpose: the file is not the one hashed, or the image is not to be stored under its key.";
 
     public static string InPlaceUnsupported(string target) =>
         Format("{0} cannot take an upload straight to its final key; expected a target that stages uploads (SupportsStagingAsync).", target);

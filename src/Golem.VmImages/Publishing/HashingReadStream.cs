@@ -1,32 +1,46 @@
-using System.Buffers;
 using System.Threading.Channels;
+using Golem.VmImages.Hashing;
+using Microsoft.Win32.SafeHandles;
 
 namespace Golem.VmImages.Publishing;
 
 /// <summary>
-/// A read-only stream over a file that hashes every byte it yields, reading and hashing ahead on another thread so
-/// hashing overlaps whatever the reader does with the bytes (an upload). The file is read exactly once.
+/// A read-only stream over the first <see cref="Length"/> bytes of a file for an upload: <see cref="OverlappedRead"/>
+/// reads ahead (the next read in flight while the reader takes this buffer) and hands each buffer to the reader, and a
+/// hasher, when given, hashes it while the reader sends it, so hashing overlaps the upload. The file is read exactly
+/// once, through the handle opened here, which <see cref="Identify"/> also reads the file's identity through.
 /// </summary>
-internal sealed class HashingReadStream : Stream
+internal sealed class HashingReadStream : Stream, IReadSink
 {
-    private const int BlockSize = 1 << 20;
-    private const int BlocksAhead = 4;
+    private const int BufferSize = 1 << 20;
 
-    private readonly Channel<Block> _blocks = Channel.CreateBounded<Block>(new BoundedChannelOptions(BlocksAhead) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<ReadOnlyMemory<byte>> _offered = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+    private readonly SemaphoreSlim _taken = new(0);
     private readonly CancellationTokenSource _stop = new();
+    private readonly string _path;
+    private readonly SafeFileHandle _handle;
+    private readonly ImageHasher? _hasher;
     private readonly IProgress<long>? _progress;
     private readonly Task _producer;
-    private Block _current;
-    private int _offset;
+    private ReadOnlyMemory<byte> _current;
+    private bool _holding;
     private long _position;
     private bool _end;
     private int _disposed;
 
-    public HashingReadStream(string path, long length, ImageHasher hasher, IProgress<long>? progress)
+    /// <summary>Opens the file; reading starts at once.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="length">How many bytes the file must have, as when publishing started.</param>
+    /// <param name="hasher">Receives every byte the reader is given, or <see langword="null"/> when the hash is already known.</param>
+    /// <param name="progress">Receives the bytes given to the reader so far.</param>
+    public HashingReadStream(string path, long length, ImageHasher? hasher, IProgress<long>? progress)
     {
+        _path = path;
+        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
         Length = length;
+        _hasher = hasher;
         _progress = progress;
-        _producer = Task.Run(() => ProduceAsync(path, hasher, _stop.Token));
+        _producer = Task.Run(ProduceAsync);
     }
 
     public override bool CanRead => true;
@@ -43,6 +57,9 @@ internal sealed class HashingReadStream : Stream
         set => throw new NotSupportedException();
     }
 
+    /// <summary>Reads the identity of the file being read, through its open handle.</summary>
+    public FileIdentity Identify() => FileIdentity.Of(_path, _handle);
+
     /// <summary>
     /// Returns whether the reader took exactly the file's bytes, once reading and hashing have finished; throws what
     /// the read-ahead hit (a read error, a file that grew or shrank).
@@ -55,16 +72,21 @@ internal sealed class HashingReadStream : Stream
         return more == 0 && _position == Length;
     }
 
+    /// <summary>Offers a buffer the read-ahead filled to the reader, hashes it meanwhile, and returns once the reader is done with it.</summary>
+    async ValueTask IReadSink.ConsumeAsync(ReadOnlyMemory<byte> data)
+    {
+        await _offered.Writer.WriteAsync(data, _stop.Token).ConfigureAwait(false);
+        _hasher?.Append(data.Span);
+        await _taken.WaitAsync(_stop.Token).ConfigureAwait(false);
+    }
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
-        if (!EnsureBlock(out var pending))
+        if (!HasUnread() && !NextBufferAsync().AsTask().GetAwaiter().GetResult())
         {
-            if (!pending.AsTask().GetAwaiter().GetResult())
-            {
-                return 0;
-            }
+            return 0;
         }
 
         return CopyOut(buffer);
@@ -75,7 +97,7 @@ internal sealed class HashingReadStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (!EnsureBlock(out var pending) && !await pending.ConfigureAwait(false))
+        if (!HasUnread() && !await NextBufferAsync().ConfigureAwait(false))
         {
             return 0;
         }
@@ -83,15 +105,15 @@ internal sealed class HashingReadStream : Stream
         return CopyOut(buffer.Span);
     }
 
-    /// <summary>Writes the read-ahead blocks themselves to <paramref name="destination"/>, without copying them into a buffer of <paramref name="bufferSize"/> first.</summary>
+    /// <summary>Writes the read-ahead buffers themselves to <paramref name="destination"/>, without copying them into a buffer of <paramref name="bufferSize"/> first.</summary>
     public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
     {
         ValidateCopyToArguments(destination, bufferSize);
-        while (EnsureBlock(out var pending) || await pending.ConfigureAwait(false))
+        while (HasUnread() || await NextBufferAsync().ConfigureAwait(false))
         {
-            var count = _current.Count - _offset;
-            await destination.WriteAsync(_current.Buffer.AsMemory(_offset, count), cancellationToken).ConfigureAwait(false);
-            Advance(count);
+            var unread = _current;
+            await destination.WriteAsync(unread, cancellationToken).ConfigureAwait(false);
+            Advance(unread.Length);
         }
     }
 
@@ -112,27 +134,12 @@ internal sealed class HashingReadStream : Stream
             return;
         }
 
+        // The read-ahead stops, waits for its read in flight and takes its buffers back; then the handle can close.
         await _stop.CancelAsync().ConfigureAwait(false);
-        while (_blocks.Reader.TryRead(out var block))
-        {
-            block.Return();
-        }
-
-        try
-        {
-            await _producer.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ChannelClosedException or UnauthorizedAccessException)
-        {
-        }
-
-        while (_blocks.Reader.TryRead(out var block))
-        {
-            block.Return();
-        }
-
-        _current.Return();
+        await _producer.ConfigureAwait(false);
         _current = default;
+        _handle.Dispose();
+        _taken.Dispose();
         _stop.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
@@ -147,112 +154,58 @@ internal sealed class HashingReadStream : Stream
         base.Dispose(disposing);
     }
 
-    /// <summary>Returns true when a block with unread bytes is current; otherwise <paramref name="pending"/> fetches the next one.</summary>
-    private bool EnsureBlock(out ValueTask<bool> pending)
+    private bool HasUnread() => !_current.IsEmpty;
+
+    /// <summary>Gives the buffer just read back to the read-ahead and waits for the next one; false at the end of the file.</summary>
+    private async ValueTask<bool> NextBufferAsync()
     {
-        pending = default;
-        if (_current.Buffer is not null && _offset < _current.Count)
+        if (_holding)
         {
-            return true;
+            _holding = false;
+            _taken.Release();
         }
 
-        if (_end)
+        if (_end || !await _offered.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            pending = ValueTask.FromResult(false);
-            return false;
-        }
-
-        pending = NextBlockAsync();
-        return false;
-    }
-
-    private async ValueTask<bool> NextBlockAsync()
-    {
-        _current.Return();
-        _current = default;
-        _offset = 0;
-        if (!await _blocks.Reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            await _blocks.Reader.Completion.ConfigureAwait(false);
+            await _offered.Reader.Completion.ConfigureAwait(false);
             _end = true;
             return false;
         }
 
-        _current = await _blocks.Reader.ReadAsync().ConfigureAwait(false);
-        return true;
+        _holding = _offered.Reader.TryRead(out _current);
+        return _holding;
     }
 
     private int CopyOut(Span<byte> destination)
     {
-        var count = Math.Min(destination.Length, _current.Count - _offset);
-        _current.Buffer.AsSpan(_offset, count).CopyTo(destination);
+        var count = Math.Min(destination.Length, _current.Length);
+        _current.Span[..count].CopyTo(destination);
         Advance(count);
         return count;
     }
 
     private void Advance(int count)
     {
-        _offset += count;
+        _current = _current[count..];
         _position += count;
         _progress?.Report(_position);
     }
 
-    private async Task ProduceAsync(string path, ImageHasher hasher, CancellationToken cancellationToken)
+    private async Task ProduceAsync()
     {
         try
         {
-            using var file = new FileStream(path, new FileStreamOptions { Access = FileAccess.Read, Share = FileShare.Read, Options = FileOptions.SequentialScan | FileOptions.Asynchronous, BufferSize = 0 });
-            long total = 0;
-            while (true)
+            var read = await OverlappedRead.FileRangeAsync(_handle, Length, this, null, BufferSize, _stop.Token).ConfigureAwait(false);
+            if (read != Length || RandomAccess.GetLength(_handle) != Length)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
-                int count;
-                try
-                {
-                    count = await file.ReadAtLeastAsync(buffer.AsMemory(0, BlockSize), BlockSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                    if (count == 0)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        break;
-                    }
-
-                    hasher.Append(buffer.AsSpan(0, count));
-                    total += count;
-                    if (total > Length)
-                    {
-                        throw new IOException(ErrorMessages.SourceChanged(path, Length));
-                    }
-
-                    await _blocks.Writer.WriteAsync(new Block(buffer, count), cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    throw;
-                }
+                throw new IOException(ErrorMessages.SourceChanged(_path, Length));
             }
 
-            if (total != Length)
-            {
-                throw new IOException(ErrorMessages.SourceChanged(path, Length));
-            }
-
-            _blocks.Writer.Complete();
+            _offered.Writer.Complete();
         }
         catch (Exception ex)
         {
-            _blocks.Writer.Complete(ex);
-        }
-    }
-
-    private readonly record struct Block(byte[] Buffer, int Count)
-    {
-        public void Return()
-        {
-            if (Buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(Buffer);
-            }
+            _offered.Writer.Complete(ex);
         }
     }
 }

@@ -2,8 +2,8 @@ namespace Golem.VmImages.Publishing;
 
 /// <summary>
 /// A place images are published to: a local directory, an HTTP PUT/WebDAV server, S3-compatible object storage.
-/// <see cref="ImagePublisher"/> drives it: the image is staged while it is read and hashed, then committed under
-/// its final key, so nothing half-written ever appears under that key.
+/// <see cref="ImagePublisher"/> drives it: the image is staged, then committed under its final key once the key is
+/// checked, so nothing half-written ever appears under that key.
 /// </summary>
 /// <remarks>Keys are relative to the target's own location (its directory, base URL or bucket prefix), with <c>/</c> as the separator.</remarks>
 public interface IImagePublishTarget
@@ -40,8 +40,9 @@ public interface IImagePublishTarget
     Task<IStagedImage> StageAsync(Stream content, long length, string stagingName, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Gets a value indicating whether the target is reached over a network, so <see cref="ImagePublisher"/> hashes the
-    /// file before any byte moves (unless the caller gives the hash) and checks the final key first.
+    /// Gets a value indicating whether the target is reached over a network, so <see cref="ImagePublisher"/> checks the
+    /// final key before anything is stored under it: first when the hash is known, else once the hash pass that runs
+    /// beside the staged upload ends.
     /// </summary>
     /// <value>The default is <see langword="true"/>; a local directory answers <see langword="false"/> and hashes while it copies.</value>
     bool IsRemote => true;

@@ -8,22 +8,22 @@ public sealed class ImagePublishOptions
     public string? Key { get; set; }
 
     /// <summary>
-    /// Gets or sets the image's SHA3-224 when the caller already knows it (a file-identity hash store, an earlier run),
-    /// so a remote target is checked before the file is read at all. The bytes are still hashed while they upload, and
-    /// a file that no longer matches is never committed.
+    /// Gets or sets the image's SHA3-224 when the caller already knows it (an earlier run, a build), so a remote target
+    /// is checked before the file is read at all. Since nobody has checked it against this file, the bytes are hashed
+    /// while they upload, and a file that does not match is never committed.
     /// </summary>
     /// <value>
-    /// The default, <see langword="null"/>, hashes the file first for a remote target (<see cref="IImagePublishTarget.IsRemote"/>)
-    /// and while copying for a local one.
+    /// The default, <see langword="null"/>, takes the hash from <see cref="HashStore"/> when it remembers the unchanged
+    /// file; otherwise a remote target that stages uploads is uploaded to a staging name while the file is hashed (the
+    /// last byte held until the key is checked), one that does not is hashed first, and a local one while copying.
     /// </value>
     public ImageHash? ImageHash { get; set; }
 
     /// <summary>
     /// Gets or sets the store that remembers the file's hash by its identity when <see cref="ImageHash"/> is not given:
-    /// the hash of an unchanged file is taken from it, so publishing the same file again does not read it to learn
-    /// the key, and a hash computed here (first for a remote target, while copying for a local one) is recorded in it.
+    /// the hash of an unchanged file is taken from it, so publishing the same file again neither reads it to learn the
+    /// key nor sends a body when the image is already there, and a hash computed here is recorded in it.
     /// </summary>
-    /// <value>The default, <see langword="null"/>, remembers nothing. <c>gvmi publish</c> uses <see cref="FileHashStore.DefaultDirectory"/>.</value>
     public FileHashStore? HashStore { get; set; }
 
     /// <summary>Gets or sets a value indicating whether a different object already at the key is replaced.</summary>
@@ -46,7 +46,7 @@ public sealed class ImagePublishOptions
     /// <value>The default is <see langword="false"/>. Needs a fetcher given to the <see cref="ImagePublisher"/>.</value>
     public bool Verify { get; set; }
 
-    /// <summary>Gets or sets the progress sink, given the number of bytes read (and hashed) so far.</summary>
+    /// <summary>Gets or sets the progress sink, given the number of bytes sent so far (while the hash is computed beside the upload, the lesser of the bytes sent and hashed).</summary>
     /// <value>The default is <see langword="null"/>, no progress.</value>
     public IProgress<long>? Progress { get; set; }
 }

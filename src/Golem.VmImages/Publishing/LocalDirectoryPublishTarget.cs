@@ -141,10 +141,10 @@ public sealed class LocalDirectoryPublishTarget : IImagePublishTarget
     /// </summary>
     private void RemoveLeftovers(string stagingName)
     {
-        var source = PublishKey.StagingSourceOf(stagingName) is { } prefix ? "." + prefix : null;
+        var source = StagingNames.SourceOf(stagingName) is { } prefix ? "." + prefix : null;
         var own = "." + stagingName + StagingSuffix;
         var staleBefore = _timeProvider.GetUtcNow().UtcDateTime - StaleStagingAge;
-        foreach (var leftover in new DirectoryInfo(_directory).EnumerateFiles("." + PublishKey.StagingNamePrefix + "*" + StagingSuffix))
+        foreach (var leftover in new DirectoryInfo(_directory).EnumerateFiles("." + StagingNames.Prefix + "*" + StagingSuffix))
         {
             var sameSource = source is not null && leftover.Name.StartsWith(source, StringComparison.Ordinal) && leftover.Name != own;
             if (sameSource || leftover.LastWriteTimeUtc < staleBefore)

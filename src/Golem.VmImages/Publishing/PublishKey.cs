@@ -29,14 +29,11 @@ internal static class PublishKey
     public static Uri Resolve(Uri directoryUrl, string key) =>
         new(AsDirectory(directoryUrl), string.Join('/', key.Split('/').Select(Uri.EscapeDataString)));
 
-    /// <summary>How every staging name <see cref="StagingName"/> gives begins.</summary>
-    public const string StagingNamePrefix = "gvmi-upload-";
-
     /// <summary>
-    /// A name stable across runs for the same file, for resumable staging and for finding what a killed run left:
-    /// <c>gvmi-upload-&lt;source&gt;-&lt;version&gt;</c>, where the source part hashes the file's full path and the version
-    /// part its length, modification time and, on Linux, device and inode. The name lives inside the target (its
-    /// directory, base URL or bucket prefix), so it is per target as well.
+    /// A name stable across runs for the same file, for resumable staging and for finding what a killed run left
+    /// (<see cref="StagingNames"/> reads it): <c>gvmi-upload-&lt;source&gt;-&lt;version&gt;</c>, where the source part
+    /// hashes the file's full path and the version part its length, modification time and, on Linux, device and inode.
+    /// The name lives inside the target (its directory, base URL or bucket prefix), so it is per target as well.
     /// </summary>
     public static string StagingName(FileInfo file)
     {
@@ -51,21 +48,7 @@ internal static class PublishKey
     }
 
     /// <summary>The part of <see cref="StagingName"/> shared by every version of the file at <paramref name="fullPath"/>, ending in <c>-</c>.</summary>
-    public static string StagingSource(string fullPath) => StagingNamePrefix + ShortHash(fullPath) + "-";
-
-    /// <summary>Returns the source part of a name <see cref="StagingName"/> gave (ending in <c>-</c>), or <see langword="null"/> for any other name.</summary>
-    public static string? StagingSourceOf(string stagingName)
-    {
-        const int HashLength = 24;
-        var sourceLength = StagingNamePrefix.Length + HashLength + 1;
-        return stagingName.Length == sourceLength + HashLength
-            && stagingName.StartsWith(StagingNamePrefix, StringComparison.Ordinal)
-            && stagingName[sourceLength - 1] == '-'
-            && stagingName[StagingNamePrefix.Length..(sourceLength - 1)].All(char.IsAsciiHexDigitLower)
-            && stagingName[sourceLength..].All(char.IsAsciiHexDigitLower)
-            ? stagingName[..sourceLength]
-            : null;
-    }
+    public static string StagingSource(string fullPath) => StagingNames.Prefix + ShortHash(fullPath) + "-";
 
     private static string ShortHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 12));
 }

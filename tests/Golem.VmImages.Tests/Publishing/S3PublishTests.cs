@@ -17,7 +17,7 @@ namespace Golem.VmImages.Tests.Publishing;
 [CancelAfter(180_000)]
 public sealed class S3PublishTests
 {
-    private const string Bucket = "images";
+    internal const string Bucket = "images";
 
     private string _root = null!;
 
@@ -86,10 +86,11 @@ public sealed class S3PublishTests
     {
         await using var s3 = await MotoBucket.StartAsync();
         var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 9 << 20, seed: 24);
-        await s3.PublishAsync(image);
+        var options = new ImagePublishOptions { HashStore = new FileHashStore(Path.Combine(_root, "hashes")) };
+        await s3.PublishAsync(image, options);
         var before = s3.Moto.Requests.Count;
 
-        var again = await s3.PublishAsync(image);
+        var again = await s3.PublishAsync(image, options);
 
         var requests = s3.Moto.Requests.Skip(before).ToArray();
         Assert.That(again.Outcome, Is.EqualTo(PublishOutcome.AlreadyPublished));
@@ -308,7 +309,7 @@ public sealed class S3PublishTests
     }
 
     /// <summary>A moto server with the test bucket, a client for it and an anonymous client for the public checks.</summary>
-    private sealed class MotoBucket : IAsyncDisposable
+    internal sealed class MotoBucket : IAsyncDisposable
     {
         private MotoBucket(MotoServer moto, S3PublishTargetOptions options)
         {
