@@ -79,7 +79,11 @@ internal sealed class RegistrySource : IAsyncDisposable
                     Index = layer.Index,
                     Name = layer.Name,
                     StoredLength = layer.StoredLength,
-                    BlobDigest = layer.BlobDigest,
+
+                    // The blob was checked against its digest and length before it was named in the cache, and this
+                    // build holds it pinned: reading it hashes only the uncompressed tar against its diff_id, as
+                    // the fetch cache trusts a file under its final name.
+                    BlobDigest = null,
                     DiffId = layer.DiffId,
                     OpenBlob = layer.OpenBlob,
                     Ready = ready[layer.BlobDigest!],
