@@ -23,5 +23,5 @@ internal sealed record CacheEntry(string Kind, string Digest, string Algorithm, 
         new(ImageKind, image.Digest.ToString(), image.Digest.AlgorithmName, image.Path, image.Length, image.LastUsedUtc) { Image = image };
 
     public static CacheEntry Of(CachedOciBlob blob) =>
-        new(BlobKind, blob.Digest, "sha256", blob.Path, blob.Length, blob.LastUsedUtc) { Blob = blob };
+        new(BlobKind, blob.Digest, "SHA-256", blob.Path, blob.Length, blob.LastUsedUtc) { Blob = blob };
 }

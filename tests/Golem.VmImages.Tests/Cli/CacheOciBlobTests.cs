@@ -60,7 +60,7 @@ public sealed class CacheOciBlobTests : BuildTestBase
         Assert.That(document.RootElement.GetProperty("images").GetArrayLength(), Is.Zero);
         Assert.That(blobs.Select(b => b.GetProperty("digest").GetString()), Is.EquivalentTo(Blobs.Select(f => "sha256:" + Path.GetFileName(f))));
         Assert.That(blobs.Select(b => b.GetProperty("kind").GetString()), Has.All.EqualTo("oci-blob"));
-        Assert.That(blobs.Select(b => b.GetProperty("algorithm").GetString()), Has.All.EqualTo("sha256"));
+        Assert.That(blobs.Select(b => b.GetProperty("algorithm").GetString()), Has.All.EqualTo("SHA-256"));
         Assert.That(blobs.Select(b => b.GetProperty("path").GetString()), Is.EquivalentTo(Blobs));
         Assert.That(document.RootElement.GetProperty("totalBytes").GetInt64(), Is.EqualTo(Blobs.Sum(f => new FileInfo(f).Length)));
     }
