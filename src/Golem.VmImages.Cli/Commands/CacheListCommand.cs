@@ -52,7 +52,7 @@ internal sealed class CacheListCommand : Command
 
             return ExitCodes.Success;
         }
-    
+
         private static async Task WriteSectionAsync(TextWriter output, List<CacheEntry> entries, string what)
         {
             foreach (var entry in entries)

@@ -100,26 +100,28 @@ public sealed class OciBlobCache
         var buffer = new byte[HashBufferSize];
         foreach (var blob in List())
         {
-            string actual;
+            FileStream stream;
             try
             {
-                var stream = new FileStream(blob.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                await using (stream.ConfigureAwait(false))
-                {
-                    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    int read;
-                    while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                    {
-                        hash.AppendData(buffer, 0, read);
-                    }
-
-                    actual = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
-                }
+                stream = new FileStream(blob.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
             }
-            catch (FileNotFoundException)
+            catch (IOException)
             {
-                // Evicted since it was listed.
+                // Evicted since it was listed, or being evicted by another process right now.
                 continue;
+            }
+
+            string actual;
+            await using (stream.ConfigureAwait(false))
+            {
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                int read;
+                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                }
+
+                actual = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
             }
 
             var verified = string.Equals(actual, blob.Digest, StringComparison.Ordinal);
