@@ -4,7 +4,9 @@
 # interleaved ROUNDS times (default 2), with wall time and peak RSS from /usr/bin/time -v. The same image is pushed to
 # a local registry (Debian's docker-registry on loopback, plain http) and built from it two ways, one after the other
 # in each round: `skopeo copy` to an oci-archive then `gvmi build` of the file, and `gvmi build NAME` pulling it
-# directly (cold blob cache every round); both must give the same image hash.
+# directly (cold blob cache every round); both must give the same image hash. With BASELINE=REV (a git revision) the
+# pull is also timed with that revision's gvmi, built in a clone, right after this tree's in each round (an A/B in the
+# same run). Every row gives the wall time, the CPU time (user + system, of the command and its children) and the peak RSS.
 # Needs: dotnet, umoci, skopeo, docker-registry, tar2sqfs (squashfs-tools-ng), /usr/bin/time (package "time").
 set -euo pipefail
 
@@ -19,6 +21,14 @@ trap '[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; rm -rf "$work"
 
 dotnet build -c Release "$repo/src/Golem.VmImages.Cli" >/dev/null
 gvmi="$repo/src/Golem.VmImages.Cli/bin/Release/net10.0/gvmi.dll"
+baseline=""
+if [ -n "${BASELINE:-}" ]; then
+  git clone -q "$repo" "$work/baseline"
+  git -C "$work/baseline" checkout -q "$BASELINE"
+  dotnet build -c Release "$work/baseline/src/Golem.VmImages.Cli" >/dev/null
+  baseline="$work/baseline/src/Golem.VmImages.Cli/bin/Release/net10.0/gvmi.dll"
+  baseline_name="$(git -C "$work/baseline" rev-parse --short HEAD)"
+fi
 
 echo "generating ${size_mib} MiB in ${layers} layers (half random, half text-like)..." >&2
 files=$((size_mib / 16))
@@ -57,10 +67,11 @@ measure() { # name, command...
   local load
   load="$(cut -d' ' -f1 /proc/loadavg)"
   /usr/bin/time -v "$@" > /dev/null 2> "$work/time.txt" || { cat "$work/time.txt" >&2; exit 1; }
-  local wall rss
+  local wall rss cpu
   wall="$(grep 'Elapsed (wall clock)' "$work/time.txt" | awk '{print $NF}')"
   rss="$(grep 'Maximum resident set size' "$work/time.txt" | awk '{print $NF}')"
-  printf '%-34s wall %8s  peak RSS %6d MiB  load before %s\n' "$name" "$wall" "$((rss / 1024))" "$load"
+  cpu="$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$work/time.txt")"
+  printf '%-40s wall %8s  cpu %7s s  peak RSS %6d MiB  load before %s\n' "$name" "$wall" "$cpu" "$((rss / 1024))" "$load"
 }
 
 lscpu | grep -E 'Model name|^CPU\(s\)' | sed 's/  */ /g'
@@ -74,4 +85,8 @@ for round in $(seq 1 "$rounds"); do
   measure "gvmi build NAME (registry pull)" dotnet "$gvmi" build "127.0.0.1:$port/bench/image:1" -o "$work/pull.gvmi" --cache "$work/cache"
   a=$(dotnet "$gvmi" hash "$work/skopeo.gvmi" | cut -d' ' -f1); b=$(dotnet "$gvmi" hash "$work/pull.gvmi" | cut -d' ' -f1)
   [ "$a" = "$b" ] || { echo "the pull build's hash $b differs from the skopeo build's $a" >&2; exit 1; }
+  if [ -n "$baseline" ]; then
+    rm -f "$work/pull-baseline.gvmi"; rm -rf "$work/cache"
+    measure "gvmi build NAME (pull, $baseline_name)" dotnet "$baseline" build "127.0.0.1:$port/bench/image:1" -o "$work/pull-baseline.gvmi" --cache "$work/cache"
+  fi
 done

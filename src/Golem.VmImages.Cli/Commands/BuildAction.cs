@@ -47,28 +47,22 @@ internal sealed class BuildAction(BuildCommand command) : GvmiAction
             : null;
     }
 
-    /// <summary>Builds under the progress line of its kind: the build's passes, or for a pull the layers' download first.</summary>
+    /// <summary>Builds under one progress line: for a pull, the layers' download first, then the build's passes.</summary>
     private async Task<GvmiBuildResult> BuildWithProgressAsync(
         ParseResult parseResult, ImageReference? pull, string source, FileInfo output, GvmiBuildOptions options, CancellationToken cancellationToken)
     {
-        var label = "building " + output.Name;
         var settings = command.Progress.Read(parseResult);
-        if (pull is null)
+        var display = new BuildProgressDisplay(Error(parseResult), "building " + output.Name, settings, cancellationToken);
+        await using (display.ConfigureAwait(false))
         {
-            var display = new BuildProgressDisplay(Error(parseResult), label, settings, cancellationToken);
-            await using (display.ConfigureAwait(false))
+            options.Progress = display;
+            if (pull is null)
             {
-                options.Progress = display;
                 return await BuildAsync(null, source, output, options, settings.Time, cancellationToken).ConfigureAwait(false);
             }
-        }
 
-        var pullDisplay = new PullProgressDisplay(Error(parseResult), label, settings, cancellationToken);
-        await using (pullDisplay.ConfigureAwait(false))
-        {
-            options.Progress = pullDisplay;
             options.Registry = command.Registry.Read(parseResult);
-            options.Registry.Progress = pullDisplay;
+            options.Registry.Progress = display;
             using var http = HttpClients.ForPull(options.Registry);
             options.Registry.HttpClient = http;
             return await BuildAsync(pull, source, output, options, settings.Time, cancellationToken).ConfigureAwait(false);

@@ -5,13 +5,17 @@ namespace Golem.VmImages.Cli.Commands;
 
 /// <summary>
 /// <c>gvmi cache prune (--max-size SIZE | --max-age AGE | --all) [--dry-run] [--stale-partials-hours H] [--cache DIR] [--json]</c>:
-/// evicts least recently used images and deletes stale partial downloads.
+/// evicts least recently used images and pulled OCI blobs together, and deletes stale partial downloads of both.
 /// </summary>
 internal sealed class CachePruneCommand : Command
 {
-    public CachePruneCommand()
-        : base("prune", "Evict least recently used images (never one being fetched) by --max-size, --max-age or --all, and delete stale partial downloads. With no criterion it evicts nothing and says which to give.")
+    private readonly TimeProvider _time;
+
+    /// <summary>Initializes the command; <paramref name="timeProvider"/> is the clock ages are measured on.</summary>
+    public CachePruneCommand(TimeProvider timeProvider)
+        : base("prune", "Evict least recently used images and pulled OCI blobs (never one being fetched, downloaded or read by a build) by --max-size, --max-age or --all, and delete stale partial downloads. With no criterion it evicts nothing and says which to give.")
     {
+        _time = timeProvider;
         foreach (var option in (Option[])[Cache, MaxSize, MaxAge, All, DryRun, StaleHours, Json])
         {
             Options.Add(option);
@@ -22,11 +26,11 @@ internal sealed class CachePruneCommand : Command
 
     public Option<string?> Cache { get; } = CacheCommand.CacheOption();
 
-    public Option<long?> MaxSize { get; } = NumberOptions.Size("--max-size", "Evict least recently used images until the cache holds at most this much (10G, 512MiB, 1.5GB or bytes).");
+    public Option<long?> MaxSize { get; } = NumberOptions.Size("--max-size", "Evict least recently used entries until the cache holds at most this much (10G, 512MiB, 1.5GB or bytes).");
 
-    public Option<TimeSpan?> MaxAge { get; } = NumberOptions.Age("--max-age", "Evict images not used for longer than this (90m, 36h, 30d, 2w).");
+    public Option<TimeSpan?> MaxAge { get; } = NumberOptions.Age("--max-age", "Evict images and blobs not used for longer than this (90m, 36h, 30d, 2w).");
 
-    public Option<bool> All { get; } = new("--all") { Description = "Evict every image that is not being fetched." };
+    public Option<bool> All { get; } = new("--all") { Description = "Evict every image and blob that is not being fetched, downloaded or read by a build." };
 
     public Option<bool> DryRun { get; } = new("--dry-run", "-n") { Description = "Only list what would be evicted; delete nothing." };
 
@@ -63,14 +67,15 @@ internal sealed class CachePruneCommand : Command
         protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
         {
             var (maxBytes, maxAge) = command.ReadCriteria(parseResult);
-            var imageCache = CacheCommand.Open(parseResult, command.Cache);
-            var images = imageCache.List();
-            var plan = CacheCommand.Plan(images, maxBytes, maxAge, TimeProvider.System.GetUtcNow().UtcDateTime);
+            var (images, blobs) = CacheCommand.Open(parseResult, command.Cache, command._time);
+            var entries = CacheCommand.List(images, blobs);
+            var plan = CacheCommand.Plan(entries, maxBytes, maxAge, command._time.GetUtcNow().UtcDateTime);
             var dry = parseResult.GetValue(command.DryRun);
-            var evicted = dry ? plan : imageCache.Prune(plan);
+            var evicted = dry ? plan : CacheCommand.Prune(images, blobs, plan);
             var kept = plan.Except(evicted).ToList();
-            var partials = dry ? 0 : imageCache.CleanStalePartials(TimeSpan.FromHours(parseResult.GetValue(command.StaleHours)));
-            var left = images.Sum(i => i.Length) - evicted.Sum(i => i.Length);
+            var staleAge = TimeSpan.FromHours(parseResult.GetValue(command.StaleHours));
+            var partials = dry ? 0 : images.CleanStalePartials(staleAge) + blobs.CleanStalePartials(staleAge);
+            var left = entries.Sum(i => i.Length) - evicted.Sum(i => i.Length);
             await Output(parseResult).WriteLineAsync(parseResult.GetValue(command.Json)
                 ? CacheCommand.PruneJson(evicted, kept, dry, partials, left)
                 : CacheCommand.PruneText(evicted, kept, dry, partials, left)).ConfigureAwait(false);

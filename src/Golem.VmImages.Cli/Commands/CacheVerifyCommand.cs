@@ -3,11 +3,14 @@ using Golem.VmImages.Cli.Invocation;
 
 namespace Golem.VmImages.Cli.Commands;
 
-/// <summary><c>gvmi cache verify [--cache DIR] [--json]</c>: re-hashes every cached image and evicts those that no longer match.</summary>
+/// <summary>
+/// <c>gvmi cache verify [--cache DIR] [--json]</c>: re-hashes every cached image (SHA3) and every pulled OCI blob
+/// (SHA-256) against its name and evicts those that no longer match.
+/// </summary>
 internal sealed class CacheVerifyCommand : Command
 {
     public CacheVerifyCommand()
-        : base("verify", "Re-hash every cached image; evict those that no longer match (exit code 3 if any did).")
+        : base("verify", "Re-hash every cached image and pulled OCI blob; evict those that no longer match their digest (exit code 3 if any did).")
     {
         Options.Add(Cache);
         Options.Add(Json);
@@ -24,16 +27,19 @@ internal sealed class CacheVerifyCommand : Command
         protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
         {
             var output = Output(parseResult);
-            var results = await CacheCommand.Open(parseResult, command.Cache).VerifyAllAsync(cancellationToken).ConfigureAwait(false);
+            var (images, blobs) = CacheCommand.Open(parseResult, command.Cache);
+            var results = (await images.VerifyAllAsync(cancellationToken).ConfigureAwait(false)).Select(r => (Entry: CacheEntry.Of(r.Image), r.Verified))
+                .Concat((await blobs.VerifyAllAsync(cancellationToken).ConfigureAwait(false)).Select(r => (Entry: CacheEntry.Of(r.Blob), r.Verified)))
+                .ToList();
             if (parseResult.GetValue(command.Json))
             {
                 await output.WriteLineAsync(CliJson.Write(writer =>
                 {
                     writer.WriteStartArray();
-                    foreach (var (image, verified) in results)
+                    foreach (var (entry, verified) in results)
                     {
                         writer.WriteStartObject();
-                        CacheCommand.WriteImageFields(writer, image);
+                        CacheCommand.WriteEntryFields(writer, entry);
                         writer.WriteBoolean("verified", verified);
                         writer.WriteEndObject();
                     }
@@ -43,9 +49,9 @@ internal sealed class CacheVerifyCommand : Command
             }
             else
             {
-                foreach (var (image, verified) in results)
+                foreach (var (entry, verified) in results)
                 {
-                    await output.WriteLineAsync((verified ? "OK       " : "EVICTED  ") + image.Digest + "  " + TerminalText.Escape(image.Path)).ConfigureAwait(false);
+                    await output.WriteLineAsync((verified ? "OK       " : "EVICTED  ") + entry.Digest + "  " + TerminalText.Escape(entry.Path)).ConfigureAwait(false);
                 }
             }
 

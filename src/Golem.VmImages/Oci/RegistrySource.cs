@@ -7,7 +7,8 @@ namespace Golem.VmImages.Oci;
 /// <summary>
 /// An image pulled from a registry for a build: the manifest chosen (an index resolves to the platform asked for,
 /// <c>linux/amd64</c> by default), its config, and its layers downloading in the background, a few at a time and in
-/// order, into the blob cache, so the merge of the first layer starts while the others still download.
+/// order, into the blob cache, so the merge of the first layer starts while the others still download. Every blob
+/// of the image stays open (pinned) until the source is disposed, so <c>gvmi cache prune</c> never evicts one the build reads.
 /// </summary>
 internal sealed class RegistrySource : IAsyncDisposable
 {
@@ -15,12 +16,14 @@ internal sealed class RegistrySource : IAsyncDisposable
     private readonly OciRegistryClient _client;
     private readonly CancellationTokenSource _downloads;
     private readonly List<Task> _tasks;
+    private readonly Pins _pins;
 
-    private RegistrySource(OciRegistryClient client, CancellationTokenSource downloads, List<Task> tasks, SourceImage image, string manifestDigest)
+    private RegistrySource(OciRegistryClient client, CancellationTokenSource downloads, List<Task> tasks, Pins pins, SourceImage image, string manifestDigest)
     {
         _client = client;
         _downloads = downloads;
         _tasks = tasks;
+        _pins = pins;
         Image = image;
         ManifestDigest = manifestDigest;
     }
@@ -33,10 +36,11 @@ internal sealed class RegistrySource : IAsyncDisposable
     public static async Task<RegistrySource> OpenAsync(ImageReference reference, GvmiBuildOptions options, CancellationToken cancellationToken)
     {
         var pull = options.Registry;
-        var cache = new OciBlobCache(Path.GetFullPath(pull.CacheDirectory), pull.TimeProvider ?? TimeProvider.System);
+        var cache = new OciBlobCache(pull.CacheDirectory, pull.TimeProvider);
         var client = OciRegistryClient.Create(reference, pull);
         var downloads = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tasks = new List<Task>();
+        var pins = new Pins();
         try
         {
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -47,7 +51,7 @@ internal sealed class RegistrySource : IAsyncDisposable
                 (bytes, mediaType, digest) = await client.GetManifestAsync(chosen, cancellationToken).ConfigureAwait(false);
             }
 
-            await cache.PutAsync(digest, bytes, cancellationToken).ConfigureAwait(false);
+            pins.Add(await cache.PutAsync(digest, bytes, cancellationToken).ConfigureAwait(false));
             var (config, layers) = ReadManifest(reference, bytes);
             var semaphore = new SemaphoreSlim(pull.MaxParallelDownloads);
             var ready = new Dictionary<string, Task>(StringComparer.Ordinal);
@@ -56,13 +60,13 @@ internal sealed class RegistrySource : IAsyncDisposable
                 var (layerDigest, size) = layers[i];
                 if (!ready.ContainsKey(layerDigest))
                 {
-                    var task = DownloadAsync(cache, client, semaphore, i, layers.Count, layerDigest, size, pull.Progress, downloads.Token);
+                    var task = DownloadAsync(cache, client, semaphore, pins, i, layers.Count, layerDigest, size, pull.Progress, downloads.Token);
                     ready[layerDigest] = task;
                     tasks.Add(task);
                 }
             }
 
-            await cache.GetAsync(config.Digest, config.Size, client, null, cancellationToken).ConfigureAwait(false);
+            pins.Add(await cache.GetAsync(config.Digest, config.Size, client, null, cancellationToken).ConfigureAwait(false));
 
             var files = new CachedBlobFiles(reference.ToString(), cache, digest, mediaType, bytes.Length, layers.Select(l => l.Digest).Append(config.Digest));
             var image = ImageChooser.Choose(reference.ToString(), OciLayoutReader.Candidates(files), null, options.Platform);
@@ -75,17 +79,22 @@ internal sealed class RegistrySource : IAsyncDisposable
                     Index = layer.Index,
                     Name = layer.Name,
                     StoredLength = layer.StoredLength,
-                    BlobDigest = layer.BlobDigest,
+
+                    // The blob was checked against its digest and length before it was named in the cache, and this
+                    // build holds it pinned: reading it hashes only the uncompressed tar against its diff_id, as
+                    // the fetch cache trusts a file under its final name.
+                    BlobDigest = null,
                     DiffId = layer.DiffId,
                     OpenBlob = layer.OpenBlob,
                     Ready = ready[layer.BlobDigest!],
                 })],
             };
-            return new RegistrySource(client, downloads, tasks, withReadiness, digest);
+            return new RegistrySource(client, downloads, tasks, pins, withReadiness, digest);
         }
         catch
         {
             await StopAsync(downloads, tasks).ConfigureAwait(false);
+            pins.Dispose();
             client.Dispose();
             throw;
         }
@@ -94,6 +103,7 @@ internal sealed class RegistrySource : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(_downloads, _tasks).ConfigureAwait(false);
+        _pins.Dispose();
         _client.Dispose();
     }
 
@@ -112,20 +122,20 @@ internal sealed class RegistrySource : IAsyncDisposable
         downloads.Dispose();
     }
 
-    private static async Task DownloadAsync(OciBlobCache cache, OciRegistryClient client, SemaphoreSlim semaphore, int index, int count, string digest, long size, IProgress<OciLayerProgress>? progress, CancellationToken cancellationToken)
+    private static async Task DownloadAsync(OciBlobCache cache, OciRegistryClient client, SemaphoreSlim semaphore, Pins pins, int index, int count, string digest, long size, IProgress<OciLayerProgress>? progress, CancellationToken cancellationToken)
     {
         await semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var last = -1L;
-            await cache.GetAsync(digest, size, client, (done, fromCache) =>
+            pins.Add(await cache.GetAsync(digest, size, client, (done, fromCache) =>
             {
                 if (progress is not null && (done == size || done - last >= 1 << 20 || done < last))
                 {
                     last = done;
                     progress.Report(new OciLayerProgress(index, count, digest, done, size, fromCache));
                 }
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false));
         }
         finally
         {
@@ -236,6 +246,41 @@ internal sealed class RegistrySource : IAsyncDisposable
             }
 
             return buffer.ToArray();
+        }
+    }
+
+    /// <summary>The blobs the build holds open (each a shared lock on the file) so that no prune evicts them while it runs.</summary>
+    private sealed class Pins : IDisposable
+    {
+        private readonly List<FileStream> _streams = [];
+        private bool _disposed;
+
+        public void Add(FileStream stream)
+        {
+            lock (_streams)
+            {
+                if (!_disposed)
+                {
+                    _streams.Add(stream);
+                    return;
+                }
+            }
+
+            stream.Dispose();
+        }
+
+        public void Dispose()
+        {
+            lock (_streams)
+            {
+                _disposed = true;
+                foreach (var stream in _streams)
+                {
+                    stream.Dispose();
+                }
+
+                _streams.Clear();
+            }
         }
     }
 }

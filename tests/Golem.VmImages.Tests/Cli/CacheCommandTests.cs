@@ -72,7 +72,7 @@ public sealed class CacheCommandTests : FetcherTestBase
         var (exitCode, output, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir, "--max-size", "100000");
 
         Assert.That(exitCode, Is.Zero);
-        Assert.That(output, Does.Contain("EVICTED  " + DigestOf(_first)).And.Contain("1 image(s) evicted"));
+        Assert.That(output, Does.Contain("EVICTED  " + DigestOf(_first)).And.Contain("1 image(s) and 0 OCI blob(s) evicted"));
         Assert.That(cache.List().Select(i => i.Digest), Is.EqualTo(new[] { DigestOf(_second) }));
     }
 
@@ -97,7 +97,7 @@ public sealed class CacheCommandTests : FetcherTestBase
 
         Assert.That(exitCode, Is.Zero);
         Assert.That(output, Does.StartWith("WOULD EVICT  " + DigestOf(_first) + "  48.8 KiB  last used "));
-        Assert.That(output, Does.Contain("1 image(s) would be evicted (48.8 KiB), 68.4 KiB would be left; nothing was deleted (dry run)"));
+        Assert.That(output, Does.Contain("1 image(s) and 0 OCI blob(s) would be evicted (48.8 KiB), 68.4 KiB would be left; nothing was deleted (dry run)"));
         Assert.That(new ImageCache(CacheDir).List(), Has.Count.EqualTo(2));
     }
 
@@ -130,7 +130,7 @@ public sealed class CacheCommandTests : FetcherTestBase
         }
 
         // The image the dry run listed is in use, so it stays; the recent one was never in the plan and stays too.
-        Assert.That(output, Does.StartWith("KEPT (in use or changed)  " + DigestOf(_first)).And.Contain("0 image(s) evicted"));
+        Assert.That(output, Does.StartWith("KEPT (in use or changed)  " + DigestOf(_first)).And.Contain("0 image(s) and 0 OCI blob(s) evicted"));
         Assert.That(new ImageCache(CacheDir).List(), Has.Count.EqualTo(2));
     }
 
@@ -140,7 +140,7 @@ public sealed class CacheCommandTests : FetcherTestBase
         var (exitCode, output, _) = await CliRunner.RunAsync(CacheCommand.Create(), "cache", "prune", "--cache", CacheDir, "--all");
 
         Assert.That(exitCode, Is.Zero);
-        Assert.That(output, Does.Contain("2 image(s) evicted (117.2 KiB), 0 B left"));
+        Assert.That(output, Does.Contain("2 image(s) and 0 OCI blob(s) evicted (117.2 KiB), 0 B left"));
         Assert.That(new ImageCache(CacheDir).List(), Is.Empty);
     }
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Golem.VmImages.Building;
 using Golem.VmImages.Cli;
 using Golem.VmImages.Cli.Commands;
+using Golem.VmImages.Oci;
 using Microsoft.Extensions.Time.Testing;
 using Spectre.Console;
 using Spectre.Console.Testing;
@@ -144,6 +146,60 @@ public sealed class ProgressDisplayTests
 
             Assert.That(early, Does.Not.Contain("building:"), "nothing is drawn in the first second");
             Assert.That(time.GetUtcNow() - new FakeTimeProvider().GetUtcNow(), Is.LessThanOrEqualTo(TimeSpan.FromMilliseconds(1500)));
+        }
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task BuildProgressDisplay_Pull_ShowsTheLayersDownloadThenTheBuildOnOneLine()
+    {
+        using var terminal = new TestConsole().Width(100).EmitAnsiSequences();
+        var time = new FakeTimeProvider();
+        var display = new BuildProgressDisplay(TextWriter.Null, "building app.gvmi", new ProgressSettings(ProgressMode.Always) { Terminal = terminal, Time = time, RedrawInterval = TimeSpan.FromMilliseconds(100) }, CancellationToken.None);
+        await using (display)
+        {
+            IProgress<OciLayerProgress> layers = display;
+            IProgress<GvmiBuildProgress> build = display;
+            layers.Report(new OciLayerProgress(0, 2, "sha256:" + new string('a', 64), 1L << 20, 2L << 20, false));
+            layers.Report(new OciLayerProgress(1, 2, "sha256:" + new string('b', 64), 0, 2L << 20, false));
+            build.Report(new GvmiBuildProgress(GvmiBuildStage.Merging, 1L << 20, 8L << 20));
+            await DrawnUntilAsync(terminal, time, "building app.gvmi: pulling layer 2 of 2: 1.0 MiB of 4.0 MiB");
+
+            layers.Report(new OciLayerProgress(0, 2, "sha256:" + new string('a', 64), 2L << 20, 2L << 20, false));
+            layers.Report(new OciLayerProgress(1, 2, "sha256:" + new string('b', 64), 2L << 20, 2L << 20, false));
+            build.Report(new GvmiBuildProgress(GvmiBuildStage.Writing, 6L << 20, 8L << 20));
+            await DrawnUntilAsync(terminal, time, "building app.gvmi: 6.0 MiB of 8.0 MiB (75%)");
+        }
+
+        Assert.That(Drawn(terminal.Output).Where(line => line.Length > 0), Has.All.StartWith("building app.gvmi: "));
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task BuildProgressDisplay_LocalSource_ShowsTheBuildsBytesFromItsFirstReport()
+    {
+        using var terminal = new TestConsole().Width(100).EmitAnsiSequences();
+        var time = new FakeTimeProvider();
+        var display = new BuildProgressDisplay(TextWriter.Null, "building app.gvmi", new ProgressSettings(ProgressMode.Always) { Terminal = terminal, Time = time, RedrawInterval = TimeSpan.FromMilliseconds(100) }, CancellationToken.None);
+        await using (display)
+        {
+            time.Advance(TimeSpan.FromSeconds(10));
+            IProgress<GvmiBuildProgress> build = display;
+            build.Report(new GvmiBuildProgress(GvmiBuildStage.Merging, 2L << 20, 8L << 20));
+
+            // The rate counts from the first report, not from when the display was made ten seconds earlier.
+            time.Advance(TimeSpan.FromSeconds(1));
+            await DrawnUntilAsync(terminal, time, "building app.gvmi: 2.0 MiB of 8.0 MiB (25%), 2.0 MiB/s");
+        }
+    }
+
+    /// <summary>Moves the fake clock in redraw steps until a drawn line starts with <paramref name="expected"/>.</summary>
+    private static async Task DrawnUntilAsync(TestConsole terminal, FakeTimeProvider time, string expected)
+    {
+        while (!Drawn(terminal.Output).Any(line => line.StartsWith(expected, StringComparison.Ordinal)))
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(20);
         }
     }
 

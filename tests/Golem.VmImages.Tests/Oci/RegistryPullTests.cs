@@ -54,6 +54,28 @@ public sealed class RegistryPullTests : BuildTestBase
     }
 
     [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task BuildAsync_CachedLayerChangedAfterItWasNamed_FailsNamingTheLayer()
+    {
+        await using var registry = await DockerRegistry.StartAsync(Path.Combine(Scratch, "registry"));
+        registry.Push(TestImage.WriteLayout(Path.Combine(Scratch, "layout"), Layers, gzip: true), "latest", "test/app", "1");
+        var reference = ImageReference.Parse(registry.Host + "/test/app:1");
+        await GvmiBuilder.BuildAsync(reference, Path.Combine(Scratch, "first.gvmi"), Options());
+        var layer = Directory.GetFiles(Path.Combine(Scratch, "cache", "oci", "sha256")).MaxBy(f => new FileInfo(f).Length)!;
+        File.SetUnixFileMode(layer, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var bytes = await File.ReadAllBytesAsync(layer);
+        bytes[bytes.Length / 2] ^= 0x01;
+        await File.WriteAllBytesAsync(layer, bytes);
+
+        // A cached blob is trusted by name and length (it was verified before it was named), yet the build still
+        // decompresses every layer and hashes its tar against the config's diff_id, so a changed file never reaches
+        // an image.
+        var failed = await Assert.ThrowsAsync<ImageBuildException>(() => GvmiBuilder.BuildAsync(reference, Path.Combine(Scratch, "second.gvmi"), Options()));
+        Assert.That(failed!.Message, Does.StartWith("layer 1 of 2 (sha256:"));
+        Assert.That(File.Exists(Path.Combine(Scratch, "second.gvmi")), Is.False);
+    }
+
+    [Test]
     public async Task BuildAsync_HtpasswdOverHttpsWithTestCa_UsesTheAuthFileAndRefusesWithoutIt()
     {
         await using var registry = await DockerRegistry.StartAsync(Path.Combine(Scratch, "registry"), RegistryAuth.Htpasswd, https: true);
