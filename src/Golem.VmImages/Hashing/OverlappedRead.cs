@@ -90,13 +90,16 @@ internal static class OverlappedRead
             pool[i] = ArrayPool<byte>.Shared.Rent(bufferSize);
         }
 
+        // Cancelled when the run fails, so a read still in flight (a stalled socket) ends now rather than when it would.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var readToken = stop.Token;
         Task<int>? pending = null;
         long offset = 0;
         try
         {
             var nextReport = ProgressInterval;
             var slot = 0;
-            pending = read(source, offset, pool[slot].AsMemory(0, bufferSize), cancellationToken).AsTask();
+            pending = read(source, offset, pool[slot].AsMemory(0, bufferSize), readToken).AsTask();
             while (true)
             {
                 var count = await pending.ConfigureAwait(false);
@@ -111,7 +114,7 @@ internal static class OverlappedRead
                 cancellationToken.ThrowIfCancellationRequested();
                 var next = (slot + 1) % buffers;
                 await ReleaseAsync(held, next).ConfigureAwait(false);
-                pending = read(source, offset, pool[next].AsMemory(0, bufferSize), cancellationToken).AsTask();
+                pending = read(source, offset, pool[next].AsMemory(0, bufferSize), readToken).AsTask();
                 var consumed = sink.ConsumeAsync(pool[slot].AsMemory(0, count));
                 if (buffers == 2)
                 {
@@ -144,6 +147,7 @@ internal static class OverlappedRead
             // A read or a sink still holding a buffer (after a failure or cancellation) must finish before the buffer goes back to the pool.
             if (pending is not null)
             {
+                await stop.CancelAsync().ConfigureAwait(false);
                 await Settle(pending).ConfigureAwait(false);
             }
 
