@@ -35,9 +35,13 @@ internal sealed class OverlappedReadStream<TSink> : Stream
     public OverlappedReadStream(Stream source, TSink sink, int bufferSize, long? length = null)
     {
         _source = source;
+        Sink = sink;
         _length = length;
         _producer = Task.Run(() => ProduceAsync(sink, bufferSize, _stop.Token), CancellationToken.None);
     }
+
+    /// <summary>Gets the sink; what it computed covers every byte once a read has returned 0.</summary>
+    public TSink Sink { get; }
 
     public override bool CanRead => true;
 

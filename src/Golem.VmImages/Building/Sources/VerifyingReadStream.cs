@@ -10,34 +10,15 @@ namespace Golem.VmImages.Building.Sources;
 /// (<see cref="OverlappedReadStream{TSink}"/>), so reading and hashing overlap whatever the reader does with the bytes
 /// (decompressing, parsing the tar).
 /// </summary>
-internal sealed class VerifyingReadStream : ForwardReadStream
+internal sealed class VerifyingReadStream(Stream inner, string? expectedDigest, long? expectedLength, string what, int? layerIndex, IProgress<long>? progress)
+    : ForwardReadStream(new OverlappedReadStream<Sha256Sink>(inner, new Sha256Sink(expectedDigest is not null), StreamHashing.BufferSize))
 {
-    private readonly IncrementalHash? _hash;
-    private readonly string? _expectedDigest;
-    private readonly long? _expectedLength;
-    private readonly string _what;
-    private readonly int? _layerIndex;
-    private readonly IProgress<long>? _progress;
     private long _read;
     private bool _verified;
 
-    public VerifyingReadStream(Stream inner, string? expectedDigest, long? expectedLength, string what, int? layerIndex, IProgress<long>? progress)
-        : this(expectedDigest is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256), inner, expectedDigest, expectedLength, what, layerIndex, progress)
-    {
-    }
-
-    private VerifyingReadStream(IncrementalHash? hash, Stream inner, string? expectedDigest, long? expectedLength, string what, int? layerIndex, IProgress<long>? progress)
-        : base(new OverlappedReadStream<Sha256Sink>(inner, new Sha256Sink(hash), StreamHashing.BufferSize))
-    {
-        _hash = hash;
-        _expectedDigest = expectedDigest;
-        _expectedLength = expectedLength;
-        _what = what;
-        _layerIndex = layerIndex;
-        _progress = progress;
-    }
-
     public override long Position => _read;
+
+    private Sha256Sink Hash => ((OverlappedReadStream<Sha256Sink>)Inner).Sink;
 
     public override int Read(Span<byte> buffer) => Account(buffer.Length, Inner.Read(buffer));
 
@@ -59,10 +40,11 @@ internal sealed class VerifyingReadStream : ForwardReadStream
     protected override void Dispose(bool disposing)
     {
         // The read-ahead stops (with the inner stream) before the hash it feeds goes away.
+        var hash = Hash;
         base.Dispose(disposing);
         if (disposing)
         {
-            _hash?.Dispose();
+            hash.Dispose();
         }
     }
 
@@ -71,23 +53,23 @@ internal sealed class VerifyingReadStream : ForwardReadStream
         if (read > 0)
         {
             _read += read;
-            _progress?.Report(read);
+            progress?.Report(read);
             return read;
         }
 
-        if (!_verified && wanted > 0 && _expectedDigest is not null)
+        if (!_verified && wanted > 0 && expectedDigest is not null)
         {
             _verified = true;
-            if (_expectedLength is { } length && length != _read)
+            if (expectedLength is { } length && length != _read)
             {
-                throw new ImageBuildException(ErrorMessages.BuildSizeMismatch(_what, length, _read), _layerIndex, null);
+                throw new ImageBuildException(ErrorMessages.BuildSizeMismatch(what, length, _read), layerIndex, null);
             }
 
             // The read-ahead has reached the end, so the hash has seen every byte.
-            var actual = "sha256:" + Convert.ToHexStringLower(_hash!.GetHashAndReset());
-            if (!string.Equals(actual, _expectedDigest, StringComparison.Ordinal))
+            var actual = Hash.Digest();
+            if (!string.Equals(actual, expectedDigest, StringComparison.Ordinal))
             {
-                throw new ImageBuildException(ErrorMessages.BuildDigestMismatch(_what, _expectedDigest, actual), _layerIndex, null);
+                throw new ImageBuildException(ErrorMessages.BuildDigestMismatch(what, expectedDigest, actual), layerIndex, null);
             }
         }
 
@@ -95,12 +77,19 @@ internal sealed class VerifyingReadStream : ForwardReadStream
     }
 
     /// <summary>Feeds each buffer to the SHA-256 on the read-ahead's thread; with no digest to check it does nothing.</summary>
-    private readonly struct Sha256Sink(IncrementalHash? hash) : IReadSink
+    private sealed class Sha256Sink(bool check) : IReadSink, IDisposable
     {
+        private readonly IncrementalHash? _hash = check ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+
         public ValueTask ConsumeAsync(ReadOnlyMemory<byte> data)
         {
-            hash?.AppendData(data.Span);
+            _hash?.AppendData(data.Span);
             return ValueTask.CompletedTask;
         }
+
+        /// <summary>Returns the digest, in the <c>sha256:</c> form, of the bytes consumed so far.</summary>
+        public string Digest() => "sha256:" + Convert.ToHexStringLower(_hash!.GetHashAndReset());
+
+        public void Dispose() => _hash?.Dispose();
     }
 }
