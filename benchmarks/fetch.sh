@@ -3,7 +3,8 @@
 #   (1) gvmi fetch into a cold cache (download + one-pass SHA3-224 verify + atomic rename),
 #   (2) gvmi hash of the same file (hash only, the floor),
 #   (3) curl -o f URL && openssl dgst -sha3-224 f (the two-step baseline),
-# with wall time and peak RSS from /usr/bin/time -v. Results go to benchmarks/fetch-results.md.
+# with wall time and peak RSS from /usr/bin/time -v. Results go to benchmarks/fetch-results.md. BASELINE=REV adds to
+# each run a fetch by that git revision's gvmi (built in a clone), between two fetches by this one, and the ratios.
 # Needs: dotnet, nginx (Debian nginx-light), curl, openssl >= 1.1.1, /usr/bin/time (package "time").
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -38,6 +39,14 @@ for run in $(seq 1 "${RUNS:-1}"); do
   measure "hash$run" "gvmi hash (hash only), run $run" dotnet "$gvmi" hash "$work/www/image.gvmi"
   rm -rf "$work/cache"
   measure "fetch$run" "gvmi fetch (cold cache, download + verify), run $run" dotnet "$gvmi" fetch --hash "$hash" "$url" --cache "$work/cache"
+  if [ -n "$baseline" ]; then
+    rm -rf "$work/cache"
+    measure "old$run" "gvmi fetch, baseline $baseline_name (cold cache), run $run" dotnet "$baseline" fetch --hash "$hash" "$url" --cache "$work/cache"
+    rm -rf "$work/cache"
+    measure "new$run" "gvmi fetch again, right after the baseline (cold cache), run $run" dotnet "$gvmi" fetch --hash "$hash" "$url" --cache "$work/cache"
+    awk -v r="$run" -v a="$(cat "$work/fetch$run.s")" -v c="$(cat "$work/new$run.s")" -v b="$(cat "$work/old$run.s")" -v n="$baseline_name" \
+      'BEGIN { printf "- Run %s: fetch / baseline %s fetch = %.2fx and %.2fx (this commit before and after the baseline; below 1 is faster)\n", r, n, a / b, c / b }' >> "$work/ratios.md"
+  fi
   rm -f "$work/f"
   measure "base$run" "curl -o f URL && openssl dgst -sha3-224 f, run $run" sh -c "curl -s -o '$work/f' '$url' && openssl dgst -sha3-224 '$work/f'"
   rm -f "$work/f"

@@ -1,5 +1,6 @@
-using System.Buffers;
-using System.Threading.Channels;
+using System.Runtime.ExceptionServices;
+using Golem.VmImages.Hashing;
+using Microsoft.Win32.SafeHandles;
 
 namespace Golem.VmImages.Fetching;
 
@@ -10,15 +11,14 @@ internal sealed class BodyOverrunException(string message) : IOException(message
 internal sealed class DiskWriteException(string message, Exception innerException) : IOException(message, innerException);
 
 /// <summary>
-/// Copies a body into a file while hashing it, with the three stages overlapped: a reader task fills pooled buffers
-/// from the source and queues them (bounded, so memory stays flat); the consumer starts each buffer's positional
-/// write, hashes the same buffer while the write is in flight, then awaits the write. Bytes are hashed and written in
-/// order, so the hasher's state always covers exactly the bytes at <c>[0, offset)</c> of the file.
+/// Copies a body into a file while hashing it, through the library's overlapped read loop (<see cref="OverlappedRead"/>):
+/// while the next buffer fills from the source (many socket reads, each checked against the limits before its bytes
+/// count), the sink starts the current buffer's positional write, hashes the same buffer while the write is in flight,
+/// then awaits the write. Bytes are hashed and written in order, so the hasher's state always covers exactly the bytes
+/// at <c>[0, offset)</c> of the file.
 /// </summary>
 internal static class TransferPipeline
 {
-    private const int QueueDepth = 3;
-
     /// <summary>Copies <paramref name="source"/> into the context's file from its offset; returns the new offset.</summary>
     /// <exception cref="ImageTooLargeException">The body would take the file beyond <see cref="TransferContext.MaxLength"/>.</exception>
     /// <exception cref="BodyOverrunException">The body would take the file beyond <see cref="TransferContext.AnnouncedLength"/>.</exception>
@@ -30,170 +30,107 @@ internal static class TransferPipeline
     /// </remarks>
     public static async Task<long> CopyAsync(Stream source, TransferContext context, CancellationToken cancellationToken)
     {
-        var file = context.File;
-        var offset = context.Offset;
-        var hasher = context.Hasher;
-        var observer = context.Observer;
-        var writeBack = new WriteBack(file, offset, context.WriteBackInterval);
-        var channel = Channel.CreateBounded<(byte[] Buffer, int Count)>(new BoundedChannelOptions(QueueDepth)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-
-        using var stopReader = new CancellationTokenSource();
-        using var readToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopReader.Token);
-        var reader = Task.Run(() => ReadAsync(source, channel.Writer, context, readToken.Token, stopReader.Token), CancellationToken.None);
+        var sink = new FileSink(context, new WriteBack(context.File, context.Offset, context.WriteBackInterval), cancellationToken);
         try
         {
-            while (await channel.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                while (channel.Reader.TryRead(out var item))
-                {
-                    try
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        context.FreeSpace?.BeforeWrite(offset, item.Count);
-                        var write = WriteAsync(file, item.Buffer.AsMemory(0, item.Count), offset, writeBack);
-                        hasher.Append(item.Buffer.AsSpan(0, item.Count));
-                        await write.ConfigureAwait(false);
-                        offset += item.Count;
-                        observer.OnCommitted(offset);
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(item.Buffer);
-                    }
-                }
-            }
-
-            await reader.ConfigureAwait(false);
-            observer.OnWriteBackHints(writeBack.Hints);
-            return offset;
-        }
-        catch
-        {
-            observer.OnWriteBackHints(writeBack.Hints);
-            await stopReader.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await reader.ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ImageDownloadException or ObjectDisposedException)
-            {
-                // The consumer's failure is the one reported.
-            }
-            finally
-            {
-                // Return the queued buffers whatever the reader ended with: the reader has stopped, so nothing is added after this.
-                while (channel.Reader.TryRead(out var item))
-                {
-                    ArrayPool<byte>.Shared.Return(item.Buffer);
-                }
-            }
-
-            throw;
-        }
-    }
-
-    private static async Task WriteAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, ReadOnlyMemory<byte> data, long offset, WriteBack writeBack)
-    {
-        try
-        {
-            await RandomAccess.WriteAsync(file, data, offset, CancellationToken.None).ConfigureAwait(false);
-            writeBack.OnWritten(offset + data.Length);
-        }
-        catch (IOException ex)
-        {
-            throw new DiskWriteException(ErrorMessages.DiskWriteFailed(offset, ex.Message), ex);
-        }
-    }
-
-    private static async Task ReadAsync(
-        Stream source, ChannelWriter<(byte[] Buffer, int Count)> writer, TransferContext context, CancellationToken cancellationToken, CancellationToken stopToken)
-    {
-        var (offset, maxLength, announcedLength, url, bufferSize, observer) = (context.Offset, context.MaxLength, context.AnnouncedLength, context.Url, context.BufferSize, context.Observer);
-        Exception? failure = null;
-        try
-        {
-            var end = false;
-            while (!end)
-            {
-                var buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
-                var filled = 0;
-                try
-                {
-                    // Fill the buffer (the socket hands out small pieces) so the hasher and the disk see large blocks.
-                    while (filled < bufferSize)
-                    {
-                        var read = await source.ReadAsync(buffer.AsMemory(filled, bufferSize - filled), cancellationToken).ConfigureAwait(false);
-                        if (read == 0)
-                        {
-                            end = true;
-                            break;
-                        }
-
-                        if (announcedLength is { } announced && offset + filled + read > announced)
-                        {
-                            throw new BodyOverrunException(ErrorMessages.BodyBeyondAnnouncedLength(url, announced, offset + filled + read));
-                        }
-
-                        if (offset + filled + read > maxLength)
-                        {
-                            throw new ImageTooLargeException(url, maxLength, offset + filled + read);
-                        }
-
-                        filled += read;
-                        observer.OnRead(read);
-                    }
-                }
-                catch
-                {
-                    if (filled > 0)
-                    {
-                        // Keep what arrived before the failure: it is hashed and written, so a resume starts after it.
-                        await EnqueueAsync(writer, buffer, filled, stopToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                    }
-
-                    throw;
-                }
-
-                if (filled == 0)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    break;
-                }
-
-                offset += filled;
-                await EnqueueAsync(writer, buffer, filled, stopToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-            throw;
+            await OverlappedRead.CustomAsync(
+                static (body, offset, buffer, token) => body.FillAsync(offset, buffer, token),
+                new BodyReader(source, context),
+                sink,
+                context.BufferSize,
+                cancellationToken).ConfigureAwait(false);
+            return sink.Offset;
         }
         finally
         {
-            writer.TryComplete(failure);
+            context.Observer.OnWriteBackHints(sink.WriteBack.Hints);
         }
     }
 
-    private static async ValueTask EnqueueAsync(ChannelWriter<(byte[] Buffer, int Count)> writer, byte[] buffer, int count, CancellationToken stopToken)
+    /// <summary>
+    /// Fills each buffer from the body (the socket hands out small pieces) so the hasher and the disk see large
+    /// blocks, checking every read against the announced and the maximum length before its bytes count.
+    /// </summary>
+    private sealed class BodyReader(Stream source, TransferContext context)
     {
-        try
+        private Exception? _deferred;
+
+        /// <summary>Fills <paramref name="buffer"/>; returns fewer bytes only at the end of the body or before a failure, which the next call throws.</summary>
+        public async ValueTask<int> FillAsync(long read, Memory<byte> buffer, CancellationToken cancellationToken)
         {
-            await writer.WriteAsync((buffer, count), stopToken).ConfigureAwait(false);
+            if (_deferred is { } failure)
+            {
+                _deferred = null;
+                ExceptionDispatchInfo.Throw(failure);
+            }
+
+            var start = context.Offset + read;
+            var filled = 0;
+            try
+            {
+                while (filled < buffer.Length)
+                {
+                    var count = await source.ReadAsync(buffer[filled..], cancellationToken).ConfigureAwait(false);
+                    if (count == 0)
+                    {
+                        break;
+                    }
+
+                    var end = start + filled + count;
+                    if (context.AnnouncedLength is { } announced && end > announced)
+                    {
+                        throw new BodyOverrunException(ErrorMessages.BodyBeyondAnnouncedLength(context.Url, announced, end));
+                    }
+
+                    if (end > context.MaxLength)
+                    {
+                        throw new ImageTooLargeException(context.Url, context.MaxLength, end);
+                    }
+
+                    filled += count;
+                    context.Observer.OnRead(count);
+                }
+            }
+            catch (Exception ex) when (filled > 0)
+            {
+                // Keep what arrived before the failure: it is hashed and written, so a resume starts after it.
+                _deferred = ex;
+            }
+
+            return filled;
         }
-        catch
+    }
+
+    /// <summary>Writes each buffer at its offset while hashing it, then tells the observer the file grew.</summary>
+    private sealed class FileSink(TransferContext context, WriteBack writeBack, CancellationToken cancellationToken) : IReadSink
+    {
+        public WriteBack WriteBack => writeBack;
+
+        /// <summary>Gets the file offset the hasher and the file both cover.</summary>
+        public long Offset { get; private set; } = context.Offset;
+
+        public async ValueTask ConsumeAsync(ReadOnlyMemory<byte> data)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
+            cancellationToken.ThrowIfCancellationRequested();
+            context.FreeSpace?.BeforeWrite(Offset, data.Length);
+            var write = WriteAsync(context.File, data, Offset, writeBack);
+            context.Hasher.Append(data.Span);
+            await write.ConfigureAwait(false);
+            Offset += data.Length;
+            context.Observer.OnCommitted(Offset);
+        }
+
+        private static async Task WriteAsync(SafeFileHandle file, ReadOnlyMemory<byte> data, long offset, WriteBack writeBack)
+        {
+            try
+            {
+                await RandomAccess.WriteAsync(file, data, offset, CancellationToken.None).ConfigureAwait(false);
+                writeBack.OnWritten(offset + data.Length);
+            }
+            catch (IOException ex)
+            {
+                throw new DiskWriteException(ErrorMessages.DiskWriteFailed(offset, ex.Message), ex);
+            }
         }
     }
 }

@@ -33,9 +33,10 @@ internal sealed class SourceLayer
     public LayerTarStream OpenTar(IProgress<long>? progress)
     {
         var blob = OpenBlob();
+        VerifyingReadStream? stored = null;
         try
         {
-            var stored = new VerifyingReadStream(blob, BlobDigest, BlobDigest is null ? null : StoredLength, Name, Index, progress);
+            stored = new VerifyingReadStream(blob, BlobDigest, BlobDigest is null ? null : StoredLength, Name, Index, progress);
             var head = new byte[4];
             var headLength = stored.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             var buffered = new BufferedStream(new PrefixedReadStream(head.AsMemory(0, headLength), stored), 1 << 16);
@@ -49,7 +50,16 @@ internal sealed class SourceLayer
         }
         catch
         {
-            blob.Dispose();
+            // The verifying stream owns the blob once made, and stops its read-ahead when disposed.
+            if (stored is not null)
+            {
+                stored.Dispose();
+            }
+            else
+            {
+                blob.Dispose();
+            }
+
             throw;
         }
     }

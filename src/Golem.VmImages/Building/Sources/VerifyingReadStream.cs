@@ -1,26 +1,31 @@
 using System.Security.Cryptography;
+using Golem.VmImages.Hashing;
 
 namespace Golem.VmImages.Building.Sources;
 
 /// <summary>
-/// Passes reads through while computing their SHA-256; at the end of the inner stream it compares the digest
-/// (and the length, when known) with the expected one and throws on a mismatch. Reports the bytes read. With no
-/// expected digest it only counts.
+/// Passes the inner stream's bytes through while computing their SHA-256; at the end of the inner stream it compares
+/// the digest (and the length, when known) with the expected one and throws on a mismatch. Reports the bytes read.
+/// With no expected digest it only counts. The inner stream is read ahead and hashed on a pool thread
+/// (<see cref="OverlappedReadStream{TSink}"/>), so reading and hashing overlap whatever the reader does with the bytes
+/// (decompressing, parsing the tar).
 /// </summary>
-internal sealed class VerifyingReadStream(Stream inner, string? expectedDigest, long? expectedLength, string what, int? layerIndex, IProgress<long>? progress) : ForwardReadStream(inner)
+internal sealed class VerifyingReadStream(Stream inner, string? expectedDigest, long? expectedLength, string what, int? layerIndex, IProgress<long>? progress)
+    : ForwardReadStream(new OverlappedReadStream<Sha256Sink>(inner, new Sha256Sink(expectedDigest is not null), StreamHashing.BufferSize))
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _read;
     private bool _verified;
 
     public override long Position => _read;
 
-    public override int Read(Span<byte> buffer) => Account(buffer, Inner.Read(buffer));
+    private Sha256Sink Hash => ((OverlappedReadStream<Sha256Sink>)Inner).Sink;
+
+    public override int Read(Span<byte> buffer) => Account(buffer.Length, Inner.Read(buffer));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return Account(buffer.Span, read);
+        return Account(buffer.Length, read);
     }
 
     /// <summary>Reads what is left (such as the zero blocks after a tar's end marker) so the digest can be checked.</summary>
@@ -34,25 +39,25 @@ internal sealed class VerifyingReadStream(Stream inner, string? expectedDigest, 
 
     protected override void Dispose(bool disposing)
     {
+        // The read-ahead stops (with the inner stream) before the hash it feeds goes away.
+        var hash = Hash;
+        base.Dispose(disposing);
         if (disposing)
         {
-            _hash.Dispose();
+            hash.Dispose();
         }
-
-        base.Dispose(disposing);
     }
 
-    private int Account(ReadOnlySpan<byte> buffer, int read)
+    private int Account(int wanted, int read)
     {
         if (read > 0)
         {
-            _hash.AppendData(buffer[..read]);
             _read += read;
             progress?.Report(read);
             return read;
         }
 
-        if (!_verified && buffer.Length > 0 && expectedDigest is not null)
+        if (!_verified && wanted > 0 && expectedDigest is not null)
         {
             _verified = true;
             if (expectedLength is { } length && length != _read)
@@ -60,7 +65,8 @@ internal sealed class VerifyingReadStream(Stream inner, string? expectedDigest, 
                 throw new ImageBuildException(ErrorMessages.BuildSizeMismatch(what, length, _read), layerIndex, null);
             }
 
-            var actual = "sha256:" + Convert.ToHexStringLower(_hash.GetHashAndReset());
+            // The read-ahead has reached the end, so the hash has seen every byte.
+            var actual = Hash.Digest();
             if (!string.Equals(actual, expectedDigest, StringComparison.Ordinal))
             {
                 throw new ImageBuildException(ErrorMessages.BuildDigestMismatch(what, expectedDigest, actual), layerIndex, null);
@@ -68,5 +74,22 @@ internal sealed class VerifyingReadStream(Stream inner, string? expectedDigest, 
         }
 
         return 0;
+    }
+
+    /// <summary>Feeds each buffer to the SHA-256 on the read-ahead's thread; with no digest to check it does nothing.</summary>
+    private sealed class Sha256Sink(bool check) : IReadSink, IDisposable
+    {
+        private readonly IncrementalHash? _hash = check ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+
+        public ValueTask ConsumeAsync(ReadOnlyMemory<byte> data)
+        {
+            _hash?.AppendData(data.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        /// <summary>Returns the digest, in the <c>sha256:</c> form, of the bytes consumed so far.</summary>
+        public string Digest() => "sha256:" + Convert.ToHexStringLower(_hash!.GetHashAndReset());
+
+        public void Dispose() => _hash?.Dispose();
     }
 }
