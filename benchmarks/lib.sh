@@ -13,7 +13,8 @@
 #   proc_cpu PID...        prints the user + system seconds used so far by these live processes and their children
 #   start_nginx NAME SENDFILE CONNECTIONS ROOT [SERVER_DIRECTIVES]
 #                          writes and starts an nginx (one worker) on 127.0.0.1 serving ROOT, prints its port; its
-#                          master's pid is in $work/nginx-NAME.pid
+#                          master's pid is in $work/nginx-NAME.pid; the log format "bench" (method, path, status,
+#                          request length with the body) is there for an access_log in SERVER_DIRECTIVES
 #   random_squashfs PATH MIB   writes MIB MiB of random bytes behind a squashfs 4.0 superblock that gvmi accepts as
 #                          mountable (magic, version, gzip, bytes used = the whole file); no file system is inside
 #   cpu_model, cpu_family, cpu_model_number   what lscpu says
@@ -83,6 +84,7 @@ error_log $work/error-$name.log;
 events { worker_connections $connections; }
 http {
     access_log off;
+    log_format bench '\$request_method \$uri \$status \$request_length';
     sendfile $sendfile;
     client_max_body_size 0;
     client_body_temp_path $work/tmp/body;

@@ -7,8 +7,9 @@
 #   (4) gvmi publish to moto_server's S3 API (multipart, 8 MiB parts, 4 in parallel) when moto_server is on PATH,
 # then, after the last round, (5) a first publish with the hash given (--image-hash: no hash pass before the upload),
 # and the same image published again unchanged, (6) with the hash the last round's publish remembered (its own
-# XDG_DATA_HOME, so its own file-identity hash store), (7) with its hash given and (8) hashed first with nothing
-# remembered: a HEAD finds it, and the nginx access log counts the PUTs (none expected). Every first publish has a
+# XDG_DATA_HOME, so its own file-identity hash store), (7) with its hash given (for both a HEAD finds it: no PUT is
+# expected) and (8) with nothing remembered (the upload to a staging name runs beside the hash and is cut when the
+# HEAD finds the image); the nginx access log gives the PUTs and the bytes nginx received. Every first publish has a
 # fresh, empty hash store. BASELINE=REV adds to each round a first publish by that git revision's gvmi (built in a
 # clone), so an older publish is measured in the same run;
 # each with wall time, CPU time (user + system) of the command and of the server (the nginx worker, moto_server)
@@ -45,7 +46,7 @@ chmod 777 "$work/www" "$work/tmp"
 chmod 755 "$work"
 echo "generating ${size_mib} MiB image..." >&2
 make_image "$work/in/image.gvmi" "$size_mib"
-port="$(start_nginx dav on 64 "$work/www" 'location / { dav_methods PUT DELETE MOVE; create_full_put_path on; dav_access user:rw group:r all:r; } access_log '"$work"'/access.log;')"
+port="$(start_nginx dav on 64 "$work/www" 'location / { dav_methods PUT DELETE MOVE; create_full_put_path on; dav_access user:rw group:r all:r; } access_log '"$work"'/access.log bench;')"
 nginx_pid="$(cat "$work/nginx-dav.pid")"
 base="http://127.0.0.1:$port"
 sleep 0.5
@@ -86,8 +87,8 @@ done
 image_hash="$(dotnet "$gvmi" hash "$work/in/image.gvmi" | cut -d' ' -f1)"
 republish_note() { # key, what
   local puts
-  puts="$(tail -n +"$(( $(cat "$work/$1.lines") + 1 ))" "$work/access.log" | grep -c '"PUT ' || true)"
-  ratios+=("- $2: $(cut -d' ' -f1 "$work/$1") s wall, $puts PUT requests (no body sent) in nginx's access log")
+  puts="$(tail -n +"$(( $(cat "$work/$1.lines") + 1 ))" "$work/access.log" | awk '$1 == "PUT" { n++; b += $4 } END { printf "%d PUT requests, %.1f MiB received by nginx (request lengths, headers included)", n, b / 1048576 }')"
+  ratios+=("- $2: $(cut -d' ' -f1 "$work/$1") s wall; nginx's access log: $puts")
 }
 measure given "gvmi publish to nginx, --image-hash given, ${size_mib} MiB" "$nginx_pid" env XDG_DATA_HOME="$work/given" dotnet "$gvmi" publish "$work/in/image.gvmi" --to "$base/given/" --no-check --image-hash "$image_hash"
 wc -l < "$work/access.log" > "$work/remembered.lines"

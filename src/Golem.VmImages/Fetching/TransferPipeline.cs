@@ -33,8 +33,10 @@ internal static class TransferPipeline
         var sink = new FileSink(context, new WriteBack(context.File, context.Offset, context.WriteBackInterval), cancellationToken);
         try
         {
+            // Each fill runs on the pool: a socket with data waiting completes its reads synchronously, so a fill
+            // started inline would copy the whole buffer before the sink could hash and write the previous one.
             await OverlappedRead.CustomAsync(
-                static (body, offset, buffer, token) => body.FillAsync(offset, buffer, token),
+                static (body, offset, buffer, token) => new ValueTask<int>(Task.Run(() => body.FillAsync(offset, buffer, token).AsTask(), token)),
                 new BodyReader(source, context),
                 sink,
                 context.BufferSize,

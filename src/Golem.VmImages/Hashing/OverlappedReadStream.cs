@@ -97,14 +97,29 @@ internal sealed class OverlappedReadStream<TSink> : Stream
     public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
     {
         ValidateCopyToArguments(destination, bufferSize);
-        while (HasBytes() || await NextBlockAsync(cancellationToken).ConfigureAwait(false))
+        ReadOnlyMemory<byte> data;
+        while (!(data = await ReadBufferAsync(cancellationToken).ConfigureAwait(false)).IsEmpty)
         {
-            var block = _current!;
-            var count = block.Data.Length - _offset;
-            await destination.WriteAsync(block.Data[_offset..], cancellationToken).ConfigureAwait(false);
-            _offset += count;
-            _position += count;
+            await destination.WriteAsync(data, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Takes the rest of the current read-ahead buffer, or the next one, without copying it: the bytes stay valid until
+    /// the next read. Empty at the end of the source.
+    /// </summary>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadBufferAsync(CancellationToken cancellationToken = default)
+    {
+        if (!HasBytes() && !await NextBlockAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        var block = _current!;
+        var data = block.Data[_offset..];
+        _offset = block.Data.Length;
+        _position += data.Length;
+        return data;
     }
 
     public override void Flush()

@@ -1,32 +1,22 @@
-using System.Threading.Channels;
 using Golem.VmImages.Hashing;
-using Microsoft.Win32.SafeHandles;
 
 namespace Golem.VmImages.Publishing;
 
 /// <summary>
-/// A read-only stream over the first <see cref="Length"/> bytes of a file for an upload: <see cref="OverlappedRead"/>
-/// reads ahead (the next read in flight while the reader takes this buffer) and hands each buffer to the reader, and a
-/// hasher, when given, hashes it while the reader sends it, so hashing overlaps the upload. The file is read exactly
-/// once, through the handle opened here, which <see cref="Identify"/> also reads the file's identity through.
+/// A read-only stream over a file for an upload: exactly <see cref="Length"/> bytes, read ahead through
+/// <see cref="OverlappedReadStream{TSink}"/> (the next read in flight and the next buffer hashed while the reader sends
+/// this one) and appended to a hasher when one is given. The file is read once, through the handle opened here, which
+/// <see cref="Identify"/> also reads the file's identity through. A file that grows or shrinks while it is read fails
+/// the read that notices it.
 /// </summary>
-internal sealed class HashingReadStream : Stream, IReadSink
+internal sealed class HashingReadStream : Stream
 {
     private const int BufferSize = 1 << 20;
 
-    private readonly Channel<ReadOnlyMemory<byte>> _offered = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-    private readonly SemaphoreSlim _taken = new(0);
-    private readonly CancellationTokenSource _stop = new();
     private readonly string _path;
-    private readonly SafeFileHandle _handle;
-    private readonly ImageHasher? _hasher;
+    private readonly FileStream _file;
+    private readonly OverlappedReadStream<LengthCheckingSink> _inner;
     private readonly IProgress<long>? _progress;
-    private readonly Task _producer;
-    private ReadOnlyMemory<byte> _current;
-    private bool _holding;
-    private long _position;
-    private bool _end;
-    private int _disposed;
 
     /// <summary>Opens the file; reading starts at once.</summary>
     /// <param name="path">The file.</param>
@@ -36,11 +26,9 @@ internal sealed class HashingReadStream : Stream, IReadSink
     public HashingReadStream(string path, long length, ImageHasher? hasher, IProgress<long>? progress)
     {
         _path = path;
-        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        Length = length;
-        _hasher = hasher;
+        _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        _inner = new OverlappedReadStream<LengthCheckingSink>(_file, new LengthCheckingSink(path, length, hasher), BufferSize, length);
         _progress = progress;
-        _producer = Task.Run(ProduceAsync);
     }
 
     public override bool CanRead => true;
@@ -49,16 +37,16 @@ internal sealed class HashingReadStream : Stream, IReadSink
 
     public override bool CanWrite => false;
 
-    public override long Length { get; }
+    public override long Length => _inner.Length;
 
     public override long Position
     {
-        get => _position;
+        get => _inner.Position;
         set => throw new NotSupportedException();
     }
 
     /// <summary>Reads the identity of the file being read, through its open handle.</summary>
-    public FileIdentity Identify() => FileIdentity.Of(_path, _handle);
+    public FileIdentity Identify() => FileIdentity.Of(_path, _file.SafeFileHandle);
 
     /// <summary>
     /// Returns whether the reader took exactly the file's bytes, once reading and hashing have finished; throws what
@@ -66,54 +54,28 @@ internal sealed class HashingReadStream : Stream, IReadSink
     /// </summary>
     public async Task<bool> FinishAsync()
     {
-        var extra = new byte[1];
-        var more = await ReadAsync(extra).ConfigureAwait(false);
-        await _producer.ConfigureAwait(false);
-        return more == 0 && _position == Length;
-    }
-
-    /// <summary>Offers a buffer the read-ahead filled to the reader, hashes it meanwhile, and returns once the reader is done with it.</summary>
-    async ValueTask IReadSink.ConsumeAsync(ReadOnlyMemory<byte> data)
-    {
-        await _offered.Writer.WriteAsync(data, _stop.Token).ConfigureAwait(false);
-        _hasher?.Append(data.Span);
-        await _taken.WaitAsync(_stop.Token).ConfigureAwait(false);
+        var more = await ReadAsync(new byte[1]).ConfigureAwait(false);
+        return more == 0 && Position == Length;
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer)
-    {
-        if (!HasUnread() && !NextBufferAsync().AsTask().GetAwaiter().GetResult())
-        {
-            return 0;
-        }
-
-        return CopyOut(buffer);
-    }
+    public override int Read(Span<byte> buffer) => Account(buffer.Length, _inner.Read(buffer));
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (!HasUnread() && !await NextBufferAsync().ConfigureAwait(false))
-        {
-            return 0;
-        }
-
-        return CopyOut(buffer.Span);
-    }
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Account(buffer.Length, await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Writes the read-ahead buffers themselves to <paramref name="destination"/>, without copying them into a buffer of <paramref name="bufferSize"/> first.</summary>
     public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
     {
         ValidateCopyToArguments(destination, bufferSize);
-        while (HasUnread() || await NextBufferAsync().ConfigureAwait(false))
+        ReadOnlyMemory<byte> data;
+        while (Account(1, (data = await _inner.ReadBufferAsync(cancellationToken).ConfigureAwait(false)).Length) > 0)
         {
-            var unread = _current;
-            await destination.WriteAsync(unread, cancellationToken).ConfigureAwait(false);
-            Advance(unread.Length);
+            await destination.WriteAsync(data, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -129,83 +91,51 @@ internal sealed class HashingReadStream : Stream, IReadSink
 
     public override async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        // The read-ahead stops, waits for its read in flight and takes its buffers back; then the handle can close.
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _producer.ConfigureAwait(false);
-        _current = default;
-        _handle.Dispose();
-        _taken.Dispose();
-        _stop.Dispose();
+        // The read-ahead stops and takes its buffers back, then closes the file.
+        await _inner.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && Volatile.Read(ref _disposed) == 0)
+        if (disposing)
         {
-            DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _inner.Dispose();
         }
 
         base.Dispose(disposing);
     }
 
-    private bool HasUnread() => !_current.IsEmpty;
-
-    /// <summary>Gives the buffer just read back to the read-ahead and waits for the next one; false at the end of the file.</summary>
-    private async ValueTask<bool> NextBufferAsync()
+    /// <summary>Reports progress, and at the end checks that the file still has the length the upload announced.</summary>
+    private int Account(int wanted, int read)
     {
-        if (_holding)
+        if (read > 0)
         {
-            _holding = false;
-            _taken.Release();
+            _progress?.Report(Position);
+        }
+        else if (wanted > 0 && (Position != Length || RandomAccess.GetLength(_file.SafeFileHandle) != Length))
+        {
+            throw new IOException(ErrorMessages.SourceChanged(_path, Length));
         }
 
-        if (_end || !await _offered.Reader.WaitToReadAsync().ConfigureAwait(false))
+        return read;
+    }
+
+    /// <summary>Hashes each buffer on the read-ahead's thread and refuses bytes beyond the announced length before the reader sees them.</summary>
+    private sealed class LengthCheckingSink(string path, long length, ImageHasher? hasher) : IReadSink
+    {
+        private long _seen;
+
+        public ValueTask ConsumeAsync(ReadOnlyMemory<byte> data)
         {
-            await _offered.Reader.Completion.ConfigureAwait(false);
-            _end = true;
-            return false;
-        }
-
-        _holding = _offered.Reader.TryRead(out _current);
-        return _holding;
-    }
-
-    private int CopyOut(Span<byte> destination)
-    {
-        var count = Math.Min(destination.Length, _current.Length);
-        _current.Span[..count].CopyTo(destination);
-        Advance(count);
-        return count;
-    }
-
-    private void Advance(int count)
-    {
-        _current = _current[count..];
-        _position += count;
-        _progress?.Report(_position);
-    }
-
-    private async Task ProduceAsync()
-    {
-        try
-        {
-            var read = await OverlappedRead.FileRangeAsync(_handle, Length, this, null, BufferSize, _stop.Token).ConfigureAwait(false);
-            if (read != Length || RandomAccess.GetLength(_handle) != Length)
+            _seen += data.Length;
+            if (_seen > length)
             {
-                throw new IOException(ErrorMessages.SourceChanged(_path, Length));
+                throw new IOException(ErrorMessages.SourceChanged(path, length));
             }
 
-            _offered.Writer.Complete();
-        }
-        catch (Exception ex)
-        {
-            _offered.Writer.Complete(ex);
+            hasher?.Append(data.Span);
+            return ValueTask.CompletedTask;
         }
     }
 }

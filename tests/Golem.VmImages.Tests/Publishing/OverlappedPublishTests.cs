@@ -17,41 +17,30 @@ public sealed class OverlappedPublishTests
 {
     private const int ImageBytes = 8 << 20;
 
-    private string _root = null!;
-    private HttpClient _http = null!;
-    private FileHashStore _store = null!;
+    private PublishScratch _scratch = null!;
 
     [SetUp]
-    public void SetUp()
-    {
-        _root = Directory.CreateTempSubdirectory("gvmi-publish-overlap-").FullName;
-        _http = new HttpClient();
-        _store = new FileHashStore(Path.Combine(_root, "hashes"));
-    }
+    public void SetUp() => _scratch = new PublishScratch("gvmi-publish-overlap-");
 
     [TearDown]
-    public void TearDown()
-    {
-        _http.Dispose();
-        Directory.Delete(_root, recursive: true);
-    }
+    public void TearDown() => _scratch.Dispose();
 
     [TestCase("nginx")]
     [TestCase("apache")]
     public async Task PublishAsync_NothingKnown_StagesWhileHashing_AndCommitsTheImageUnderItsHash(string server)
     {
         await using var web = await WebDavAsync(server);
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", ImageBytes, seed: 81);
-        var target = new RecordingTarget(web.Target(_http));
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", ImageBytes, seed: 81);
+        var target = new RecordingTarget(web.Target(_scratch.Http));
 
-        var published = await new ImagePublisher(_http).PublishAsync(image, target, new ImagePublishOptions { HashStore = _store });
+        var published = await new ImagePublisher(_scratch.Http).PublishAsync(image, target, new ImagePublishOptions { HashStore = _scratch.Store });
 
         var hash = await ImageHasher.HashFileAsync(image);
         Assert.That((published.ImageHash, published.Outcome), Is.EqualTo((hash, PublishOutcome.Uploaded)));
         Assert.That(target.Calls, Is.EqualTo(new[] { "stage", "get " + hash + ".gvmi", "commit" }), "the upload started before the hash was known, the key was checked before the commit");
         Assert.That(PublishTestImages.FilesUnder(web.Images), Is.EqualTo(new[] { hash + ".gvmi" }), "no stage is left");
         Assert.That(await ImageHasher.HashFileAsync(Path.Combine(web.Images, hash + ".gvmi")), Is.EqualTo(hash));
-        Assert.That(_store.TryGet(image, out var remembered) && remembered == hash, Is.True, "the hash computed is remembered");
+        Assert.That(_scratch.Store.TryGet(image, out var remembered) && remembered == hash, Is.True, "the hash computed is remembered");
     }
 
     [TestCase("nginx")]
@@ -59,14 +48,14 @@ public sealed class OverlappedPublishTests
     public async Task PublishAsync_NothingKnown_ImageAlreadyAtItsKey_DiscardsTheStage_AndChangesNothing(string server)
     {
         await using var web = await WebDavAsync(server);
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", ImageBytes, seed: 82);
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", ImageBytes, seed: 82);
         var hash = await ImageHasher.HashFileAsync(image);
         var existing = Path.Combine(web.Images, hash + ".gvmi");
         File.Copy(image, existing);
         var before = Identity(existing);
-        var target = new RecordingTarget(web.Target(_http));
+        var target = new RecordingTarget(web.Target(_scratch.Http));
 
-        var published = await new ImagePublisher(_http).PublishAsync(image, target, new ImagePublishOptions { HashStore = _store });
+        var published = await new ImagePublisher(_scratch.Http).PublishAsync(image, target, new ImagePublishOptions { HashStore = _scratch.Store });
 
         Assert.That(published.Outcome, Is.EqualTo(PublishOutcome.AlreadyPublished));
         Assert.That(target.Calls, Is.EqualTo(new[] { "stage", "get " + hash + ".gvmi" }), "the stage was started, then dropped without a commit");
@@ -78,12 +67,12 @@ public sealed class OverlappedPublishTests
     public async Task PublishAsync_NothingKnown_DifferentObjectAtTheKey_IsAConflict_AndDiscardsTheStage()
     {
         await using var web = await WebDavAsync("nginx");
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", ImageBytes, seed: 83);
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", ImageBytes, seed: 83);
         var other = await PublishTestImages.WriteAsync(web.Images, "latest.gvmi", 1 << 20, seed: 84);
         var before = await File.ReadAllBytesAsync(other);
 
         var ex = await Assert.ThrowsAsync<ImageKeyConflictException>(() =>
-            new ImagePublisher(_http).PublishAsync(image, web.Target(_http), new ImagePublishOptions { Key = "latest.gvmi" }));
+            new ImagePublisher(_scratch.Http).PublishAsync(image, web.Target(_scratch.Http), new ImagePublishOptions { Key = "latest.gvmi" }));
 
         Assert.That(ex!.Key, Is.EqualTo("latest.gvmi"));
         Assert.That(PublishTestImages.FilesUnder(web.Images), Is.EqualTo(new[] { "latest.gvmi" }), "no stage is left");
@@ -94,7 +83,7 @@ public sealed class OverlappedPublishTests
     public async Task PublishAsync_NothingKnown_S3_ImageAlreadyAtItsKey_AbortsTheStagedUpload()
     {
         await using var s3 = await S3PublishTests.MotoBucket.StartAsync();
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", ImageBytes, seed: 85);
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", ImageBytes, seed: 85);
         var first = await s3.PublishAsync(image);
         var stored = await s3.Client.GetObjectMetadataAsync(S3PublishTests.Bucket, first.Key);
         var target = new RecordingTarget(s3.Target);
@@ -114,11 +103,11 @@ public sealed class OverlappedPublishTests
         [Values(false, true)] bool putOnly, [Values(false, true)] bool remembered)
     {
         await using var web = await WebDavAsync(putOnly ? "nginx-put" : "nginx");
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", ImageBytes, seed: 86);
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", ImageBytes, seed: 86);
         var hash = await ImageHasher.HashFileAsync(image);
         if (remembered)
         {
-            _store.Record(image, hash);
+            _scratch.Store.Record(image, hash);
         }
 
         // Halfway through the upload the file is written to: the bytes already sent are the hashed ones, but the file
@@ -136,22 +125,22 @@ public sealed class OverlappedPublishTests
         });
 
         var ex = await Assert.ThrowsAsync<IOException>(() =>
-            new ImagePublisher(_http).PublishAsync(image, web.Target(_http), new ImagePublishOptions { HashStore = _store, Progress = progress }));
+            new ImagePublisher(_scratch.Http).PublishAsync(image, web.Target(_scratch.Http), new ImagePublishOptions { HashStore = _scratch.Store, Progress = progress }));
 
         Assert.That(changed, Is.True);
         Assert.That(ex!.Message, Does.Contain("changed while it was uploaded").And.Contain("nothing was published"));
         Assert.That(() => PublishTestImages.FilesUnder(web.Images), Is.Empty.After(5000, 50), "nothing under the key, no stage");
-        Assert.That(_store.TryGet(image, out _), Is.False, "the changed file has no remembered hash");
+        Assert.That(_scratch.Store.TryGet(image, out _), Is.False, "the changed file has no remembered hash");
     }
 
     [Test]
     public async Task PublishAsync_UnwritableStore_StillPublishes()
     {
         await using var web = await WebDavAsync("nginx");
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 87);
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", 1 << 20, seed: 87);
         var store = new FileHashStore("/proc/gvmi-no-store-here/hashes");
 
-        var published = await new ImagePublisher(_http).PublishAsync(image, web.Target(_http), new ImagePublishOptions { HashStore = store });
+        var published = await new ImagePublisher(_scratch.Http).PublishAsync(image, web.Target(_scratch.Http), new ImagePublishOptions { HashStore = store });
 
         Assert.That(published.Outcome, Is.EqualTo(PublishOutcome.Uploaded));
         Assert.That(store.TryGet(image, out _), Is.False);
@@ -167,11 +156,11 @@ public sealed class OverlappedPublishTests
     {
         if (server == "apache")
         {
-            var apache = await PublishServerConfigs.StartApacheAsync(_root);
+            var apache = await PublishServerConfigs.StartApacheAsync(_scratch.Root);
             return new WebDav(apache, apache.Url("images/"), Path.Combine(apache.Directory, "images"));
         }
 
-        var nginx = await PublishServerConfigs.StartNginxAsync(_root, server == "nginx-put" ? PublishServerConfigs.NginxPutOnly() : PublishServerConfigs.Nginx());
+        var nginx = await PublishServerConfigs.StartNginxAsync(_scratch.Root, server == "nginx-put" ? PublishServerConfigs.NginxPutOnly() : PublishServerConfigs.Nginx());
         Directory.CreateDirectory(nginx.FilePath("images"));
         File.SetUnixFileMode(nginx.FilePath("images"), (UnixFileMode)0b111_111_111);
         return new WebDav(nginx, nginx.Url("images/"), nginx.FilePath("images"));

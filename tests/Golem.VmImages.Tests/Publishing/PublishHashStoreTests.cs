@@ -15,58 +15,47 @@ namespace Golem.VmImages.Tests.Publishing;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PublishHashStoreTests
 {
-    private string _root = null!;
-    private HttpClient _http = null!;
-    private FileHashStore _store = null!;
+    private PublishScratch _scratch = null!;
 
     [SetUp]
-    public void SetUp()
-    {
-        _root = Directory.CreateTempSubdirectory("gvmi-publish-store-").FullName;
-        _http = new HttpClient();
-        _store = new FileHashStore(Path.Combine(_root, "hashes"));
-    }
+    public void SetUp() => _scratch = new PublishScratch("gvmi-publish-store-");
 
     [TearDown]
-    public void TearDown()
-    {
-        _http.Dispose();
-        Directory.Delete(_root, recursive: true);
-    }
+    public void TearDown() => _scratch.Dispose();
 
     [Test]
     public async Task PublishAsync_RemoteTarget_RecordsTheHashItComputed()
     {
-        await using var nginx = await PublishServerConfigs.StartNginxAsync(_root, PublishServerConfigs.Nginx());
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 71);
+        await using var nginx = await PublishServerConfigs.StartNginxAsync(_scratch.Root, PublishServerConfigs.Nginx());
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", 1 << 20, seed: 71);
 
         var published = await PublishAsync(image, nginx);
 
         Assert.That(published.Outcome, Is.EqualTo(PublishOutcome.Uploaded));
-        Assert.That(_store.TryGet(image, out var remembered), Is.True);
+        Assert.That(_scratch.Store.TryGet(image, out var remembered), Is.True);
         Assert.That(remembered, Is.EqualTo(await ImageHasher.HashFileAsync(image)));
     }
 
     [Test]
     public async Task PublishAsync_LocalTarget_RecordsTheHashComputedWhileCopying()
     {
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 72);
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", 1 << 20, seed: 72);
 
-        var published = await new ImagePublisher(_http).PublishAsync(image, new LocalDirectoryPublishTarget(Path.Combine(_root, "target")), new ImagePublishOptions { HashStore = _store });
+        var published = await new ImagePublisher(_scratch.Http).PublishAsync(image, new LocalDirectoryPublishTarget(Path.Combine(_scratch.Root, "target")), new ImagePublishOptions { HashStore = _scratch.Store });
 
-        Assert.That(_store.TryGet(image, out var remembered) && remembered == published.ImageHash, Is.True);
+        Assert.That(_scratch.Store.TryGet(image, out var remembered) && remembered == published.ImageHash, Is.True);
     }
 
     [Test]
     public async Task PublishAsync_UnchangedFileRemembered_TakesTheHashFromTheStore_WithoutHashingOrSendingABody()
     {
-        await using var nginx = await PublishServerConfigs.StartNginxAsync(_root, PublishServerConfigs.Nginx());
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 3 << 20, seed: 73);
+        await using var nginx = await PublishServerConfigs.StartNginxAsync(_scratch.Root, PublishServerConfigs.Nginx());
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", 3 << 20, seed: 73);
 
         // A hash the file does not have, remembered for it, with the image already at that hash's address: the
         // publish can only answer with it when the store was used and the file was not hashed.
         var remembered = ImageHash.OfEmptyInput;
-        _store.Record(image, remembered);
+        _scratch.Store.Record(image, remembered);
         Directory.CreateDirectory(nginx.FilePath("images"));
         File.Copy(image, nginx.FilePath($"images/{remembered}.gvmi"));
 
@@ -82,8 +71,8 @@ public sealed class PublishHashStoreTests
     [Test]
     public async Task PublishAsync_RewrittenWithTheSameLengthAndModificationTime_IsHashedAndUploadedAgain()
     {
-        await using var nginx = await PublishServerConfigs.StartNginxAsync(_root, PublishServerConfigs.Nginx());
-        var image = await PublishTestImages.WriteAsync(_root, "app.gvmi", 1 << 20, seed: 74);
+        await using var nginx = await PublishServerConfigs.StartNginxAsync(_scratch.Root, PublishServerConfigs.Nginx());
+        var image = await PublishTestImages.WriteAsync(_scratch.Root, "app.gvmi", 1 << 20, seed: 74);
         var first = await PublishAsync(image, nginx);
         await FileRewrite.SameLengthAndModificationTimeAsync(image, 5000);
         var rewritten = await ImageHasher.HashFileAsync(image);
@@ -93,12 +82,12 @@ public sealed class PublishHashStoreTests
         Assert.That(rewritten, Is.Not.EqualTo(first.ImageHash));
         Assert.That((second.ImageHash, second.Outcome), Is.EqualTo((rewritten, PublishOutcome.Uploaded)));
         Assert.That(PublishTestImages.FilesUnder(nginx.FilePath("images")), Is.EquivalentTo(new[] { first.ImageHash + ".gvmi", rewritten + ".gvmi" }));
-        Assert.That(_store.TryGet(image, out var remembered) && remembered == rewritten, Is.True);
+        Assert.That(_scratch.Store.TryGet(image, out var remembered) && remembered == rewritten, Is.True);
     }
 
     private Task<PublishedImage> PublishAsync(string image, NginxServer nginx) =>
-        new ImagePublisher(_http).PublishAsync(
+        new ImagePublisher(_scratch.Http).PublishAsync(
             image,
-            new HttpPublishTarget(_http, nginx.Url("images/"), new NetworkCredential(PublishServerConfigs.User, PublishServerConfigs.Password)),
-            new ImagePublishOptions { HashStore = _store });
+            new HttpPublishTarget(_scratch.Http, nginx.Url("images/"), new NetworkCredential(PublishServerConfigs.User, PublishServerConfigs.Password)),
+            new ImagePublishOptions { HashStore = _scratch.Store });
 }
