@@ -10,25 +10,16 @@
 # Needs: dotnet, umoci, skopeo, docker-registry, tar2sqfs (squashfs-tools-ng), /usr/bin/time (package "time").
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/.." && pwd)"
+source "$(dirname "$0")/lib.sh"
+bench_init build
+
 size_mib="${SIZE_MIB:-1024}"
 rounds="${ROUNDS:-2}"
 layers="${LAYERS:-4}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/gvmi-build-bench.XXXXXX")"
 registry_pid=""
-trap '[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; rm -rf "$work"' EXIT
+at_exit '[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null'
 
-dotnet build -c Release "$repo/src/Golem.VmImages.Cli" >/dev/null
-gvmi="$repo/src/Golem.VmImages.Cli/bin/Release/net10.0/gvmi.dll"
-baseline=""
-if [ -n "${BASELINE:-}" ]; then
-  git clone -q "$repo" "$work/baseline"
-  git -C "$work/baseline" checkout -q "$BASELINE"
-  dotnet build -c Release "$work/baseline/src/Golem.VmImages.Cli" >/dev/null
-  baseline="$work/baseline/src/Golem.VmImages.Cli/bin/Release/net10.0/gvmi.dll"
-  baseline_name="$(git -C "$work/baseline" rev-parse --short HEAD)"
-fi
+build_gvmi
 
 echo "generating ${size_mib} MiB in ${layers} layers (half random, half text-like)..." >&2
 files=$((size_mib / 16))
@@ -55,7 +46,7 @@ tar -C "$work/merged" -cf "$work/merged.tar" .
 rm -rf "$work/merged"
 
 # A local registry with the image: docker-registry on a free loopback port, its own config and storage folder.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port="$(free_port)"
 printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' "$work/registry" "$port" > "$work/registry.yml"
 docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
 registry_pid=$!

@@ -1,4 +1,4 @@
-# Shared by the benchmark scripts (publish.sh, push.sh, fetch.sh, serve.sh); sourced, never run.
+# Shared by the benchmark scripts (publish.sh, push.sh, fetch.sh, serve.sh, build.sh); sourced, never run.
 #   bench_init NAME        sets here, repo and work (a fresh temporary directory) and removes work on exit, after
 #                          stopping every nginx started with start_nginx and running what at_exit registered
 #   at_exit COMMAND        runs COMMAND (a string) on exit, before work is removed
