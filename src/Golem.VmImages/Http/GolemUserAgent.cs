@@ -9,7 +9,7 @@ namespace Golem.VmImages.Http;
 /// </summary>
 public static class GolemUserAgent
 {
-    /// <summary>The product token, for example <c>Golem.VmImages/0.2.0</c>.</summary>
+    /// <summary>The product token, for example <c>Golem.VmImages/0.3.0</c>.</summary>
     public static ProductInfoHeaderValue Value { get; } = new("Golem.VmImages", Version());
 
     /// <summary>Adds the token to <paramref name="client"/>'s default headers.</summary>
