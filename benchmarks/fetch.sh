@@ -67,7 +67,7 @@ flags="$(grep -o 'avx512f\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ' | xargs)"
   echo
   echo "- Date: $(date -u +%Y-%m-%dT%H:%M:%SZ); file: ${size_mib} MiB of random bytes served by nginx $("$nginx_bin" -v 2>&1 | sed 's/.*\///') on 127.0.0.1"
   echo "- Machine: $cpu (lscpu; family $(cpu_family) model $(cpu_model_number)), $(nproc) cores, $flags, $(free -g | awk '/Mem:/ {print $2}') GiB RAM; $(openssl version)"
-  echo "- Code: commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown); SHA3 engine measured: $engine"
+  echo "- Code: commit $(git -C "$repo" describe --always --dirty --abbrev=7 2>/dev/null || echo unknown); SHA3 engine measured: $engine"
   echo "- Targets (issue 5): fetch <= 1.15x hash-only wall time, >= 1.5x faster than curl + openssl, peak RSS < 100 MiB"
   echo
   echo "| Command | Wall time (s) | MiB/s | Peak RSS (MiB) | 1-min load before |"

@@ -153,7 +153,7 @@ fi
 {
   echo "# gvmi publish benchmark"
   echo
-  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(cpu_model) (family $(cpu_family) model $(cpu_model_number)), $(nproc) CPUs; commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown); load average before each command in the last column. CPU is user + system seconds of the command; server CPU is what the nginx worker (or moto_server) used meanwhile."
+  echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(cpu_model) (family $(cpu_family) model $(cpu_model_number)), $(nproc) CPUs; commit $(git -C "$repo" describe --always --dirty --abbrev=7 2>/dev/null || echo unknown); load average before each command in the last column. CPU is user + system seconds of the command; server CPU is what the nginx worker (or moto_server) used meanwhile."
   echo
   echo "| command | wall s | CPU s | server CPU s | peak RSS MiB | load |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: |"
