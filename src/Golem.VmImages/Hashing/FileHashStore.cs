@@ -10,8 +10,8 @@ namespace Golem.VmImages;
 /// modification time back is noticed. A remembered hash is returned only while that identity is unchanged.
 /// </summary>
 /// <remarks>
-/// Each file has one record in <see cref="Directory"/>, named by the SHA-256 of its full path and holding the identity,
-/// the hash and a SHA-256 of both. A record is written under a temporary name and renamed over the old one, so
+/// Each file has one record in <see cref="Directory"/>, named by the SHA3-256 of its full path and holding the identity,
+/// the hash and a SHA3-256 of both. A record is written under a temporary name and renamed over the old one, so
 /// processes sharing the directory see an old record, a new one or none, never a torn one; a record that is damaged
 /// or does not match is ignored. A store that cannot be written only costs the next run a read of the file.
 /// <c>gvmi build</c>, <c>gvmi hash</c>, <c>gvmi publish</c> and <c>gvmi serve</c> use <see cref="DefaultDirectory"/>, so

@@ -1,18 +1,21 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Golem.VmImages.Hashing;
 
 /// <summary>
 /// The on-disk record shared by the file-identity stores (<see cref="FileHashStore"/> and the push's descriptor
-/// cache): a format tag, the file's <see cref="FileIdentity"/>, a payload and a SHA-256 of all of it. A record is
+/// cache): a format tag, the file's <see cref="FileIdentity"/>, a payload and a SHA3-256 of all of it. A record is
 /// written beside its final name and renamed over it, so a reader sees an old record, a new one or none; one whose
 /// start or checksum does not hold is ignored.
 /// </summary>
 internal static class FileRecord
 {
     private const int MaxRecordLength = 64 << 20;
+
+    // SHA3-256 from the library's own engine names and checks records, so remembering a hash needs no OpenSSL
+    // (gvmi hash runs where none is installed).
+    private const int ChecksumBytes = 32;
 
     /// <summary>Reads the identity of the file at <paramref name="path"/> (it is opened, never read).</summary>
     public static FileIdentity Identify(string path)
@@ -21,11 +24,11 @@ internal static class FileRecord
         return FileIdentity.Of(path, handle);
     }
 
-    /// <summary>The record's name in <paramref name="directory"/>: the SHA-256 of the full path and a discriminator.</summary>
+    /// <summary>The record's name in <paramref name="directory"/>: the SHA3-256 of the full path and a discriminator.</summary>
     public static string PathFor(string directory, string fullPath, string discriminator, string extension)
     {
-        var key = SHA256.HashData(Encoding.UTF8.GetBytes(fullPath + "\n" + discriminator));
-        return Path.Combine(directory, Convert.ToHexStringLower(key) + extension);
+        var key = Sha3Hasher.HashData(ChecksumBytes * 8, Encoding.UTF8.GetBytes(fullPath + "\n" + discriminator));
+        return Path.Combine(directory, Convert.ToHexStringLower(key.Bytes) + extension);
     }
 
     /// <summary>The record's fixed start for a file: the format, then everything that must not have changed.</summary>
@@ -66,23 +69,28 @@ internal static class FileRecord
         }
 
         var body = record.AsSpan();
-        if (body.Length < header.Length + SHA256.HashSizeInBytes
-            || !body.StartsWith(header)
-            || !SHA256.HashData(body[..^SHA256.HashSizeInBytes]).AsSpan().SequenceEqual(body[^SHA256.HashSizeInBytes..]))
+        Span<byte> checksum = stackalloc byte[ChecksumBytes];
+        if (body.Length < header.Length + ChecksumBytes || !body.StartsWith(header))
         {
             return null;
         }
 
-        return record.AsMemory(header.Length, record.Length - header.Length - SHA256.HashSizeInBytes);
+        Sha3Hasher.HashData(body[..^ChecksumBytes], checksum, KeccakCore.FastestPath);
+        if (!checksum.SequenceEqual(body[^ChecksumBytes..]))
+        {
+            return null;
+        }
+
+        return record.AsMemory(header.Length, record.Length - header.Length - ChecksumBytes);
     }
 
     /// <summary>Writes the record beside its final name and renames it; a record that cannot be written only costs the next run a read.</summary>
     public static void TryWrite(string recordPath, byte[] header, ReadOnlySpan<byte> payload)
     {
-        var record = new byte[header.Length + payload.Length + SHA256.HashSizeInBytes];
+        var record = new byte[header.Length + payload.Length + ChecksumBytes];
         header.CopyTo(record, 0);
         payload.CopyTo(record.AsSpan(header.Length));
-        SHA256.HashData(record.AsSpan(0, record.Length - SHA256.HashSizeInBytes), record.AsSpan(record.Length - SHA256.HashSizeInBytes));
+        Sha3Hasher.HashData(record.AsSpan(0, record.Length - ChecksumBytes), record.AsSpan(record.Length - ChecksumBytes), KeccakCore.FastestPath);
         var temporary = recordPath + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         try
         {

@@ -100,6 +100,36 @@ public sealed class HashStoreChainTests
         Assert.That(PublishTestImages.FilesUnder(nginx.FilePath("images")), Is.EqualTo(new[] { hash + ".gvmi" }));
     }
 
+    [Test]
+    public async Task Hash_WhereOpenSslIsMissing_HashesAndRemembersTheHash()
+    {
+        if (Environment.UserName != "root" || !File.Exists("/usr/bin/unshare"))
+        {
+            Assert.Ignore("hiding libssl from one process needs root and unshare(1) for a private mount namespace");
+        }
+
+        var file = Path.Combine(_root, "data.bin");
+        File.WriteAllBytes(file, new byte[] { 1, 2, 3 });
+        var expected = ImageHasher.HashData(new byte[] { 1, 2, 3 }).ToString();
+
+        // libssl is hidden behind /dev/null in a mount namespace of the child's own, as on a system without OpenSSL.
+        var info = new ProcessStartInfo("/usr/bin/unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "-m", "sh", "-c", "for f in /usr/lib/*/libssl.so* /usr/lib64/libssl.so*; do [ -e \"$f\" ] && mount --bind /dev/null \"$f\"; done; exec dotnet \"$0\" hash \"$1\"", ProcessAndNginxTests.Gvmi, file })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["XDG_DATA_HOME"] = _root;
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.That(process.ExitCode, Is.EqualTo(0), await error);
+        Assert.That(await output, Does.StartWith(expected));
+        Assert.That(new FileHashStore(Path.Combine(_root, "golem-vmimages", "hashes")).TryGet(file, out var remembered) ? remembered.ToString() : null, Is.EqualTo(expected));
+    }
+
     private static void Require((int ExitCode, string Output, string Error) run) =>
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
 
