@@ -113,20 +113,11 @@ public sealed class HashStoreChainTests
         var expected = ImageHasher.HashData(new byte[] { 1, 2, 3 }).ToString();
 
         // libssl is hidden behind /dev/null in a mount namespace of the child's own, as on a system without OpenSSL.
-        var info = new ProcessStartInfo("/usr/bin/unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-m", "sh", "-c", "for f in /usr/lib/*/libssl.so* /usr/lib64/libssl.so*; do [ -e \"$f\" ] && mount --bind /dev/null \"$f\"; done; exec dotnet \"$0\" hash \"$1\"", ProcessAndNginxTests.Gvmi, file })
-        {
-            info.ArgumentList.Add(arg);
-        }
+        const string HideLibsslAndHash = "for f in /usr/lib/*/libssl.so* /usr/lib64/libssl.so*; do [ -e \"$f\" ] && mount --bind /dev/null \"$f\"; done; exec dotnet \"$0\" hash \"$1\"";
+        var run = await RunAsync("/usr/bin/unshare", _root, ["-m", "sh", "-c", HideLibsslAndHash, ProcessAndNginxTests.Gvmi, file]);
 
-        info.Environment["XDG_DATA_HOME"] = _root;
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-
-        Assert.That(process.ExitCode, Is.EqualTo(0), await error);
-        Assert.That(await output, Does.StartWith(expected));
+        Require(run);
+        Assert.That(run.Output, Does.StartWith(expected));
         Assert.That(new FileHashStore(Path.Combine(_root, "golem-vmimages", "hashes")).TryGet(file, out var remembered) ? remembered.ToString() : null, Is.EqualTo(expected));
     }
 
@@ -145,10 +136,12 @@ public sealed class HashStoreChainTests
     }
 
     /// <summary>Runs the gvmi CLI with <paramref name="dataHome"/> as <c>XDG_DATA_HOME</c>, so its default hash store is under it.</summary>
-    private static async Task<(int ExitCode, string Output, string Error)> RunGvmiAsync(string dataHome, params string[] args)
+    private static Task<(int ExitCode, string Output, string Error)> RunGvmiAsync(string dataHome, params string[] args) =>
+        RunAsync("dotnet", dataHome, [ProcessAndNginxTests.Gvmi, .. args]);
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string program, string dataHome, IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(ProcessAndNginxTests.Gvmi);
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
