@@ -1,5 +1,6 @@
-using System.Security.Cryptography;
 using Golem.VmImages.Fetching;
+using Golem.VmImages.Hashing;
+using Microsoft.Win32.SafeHandles;
 
 namespace Golem.VmImages.Oci;
 
@@ -13,7 +14,6 @@ namespace Golem.VmImages.Oci;
 /// </summary>
 public sealed class OciBlobCache
 {
-    private const int HashBufferSize = 1 << 20;
     private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
     private readonly TimeProvider _time;
 
@@ -97,13 +97,12 @@ public sealed class OciBlobCache
     public async Task<IReadOnlyList<(CachedOciBlob Blob, bool Verified)>> VerifyAllAsync(CancellationToken cancellationToken = default)
     {
         var results = new List<(CachedOciBlob, bool)>();
-        var buffer = new byte[HashBufferSize];
         foreach (var blob in List())
         {
-            FileStream stream;
+            SafeFileHandle handle;
             try
             {
-                stream = new FileStream(blob.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                handle = File.OpenHandle(blob.Path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
             }
             catch (IOException)
             {
@@ -112,16 +111,11 @@ public sealed class OciBlobCache
             }
 
             string actual;
-            await using (stream.ConfigureAwait(false))
+            using (handle)
             {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                int read;
-                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                }
-
-                actual = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+                using var hash = new Sha256Sink();
+                await OverlappedRead.FileRangeAsync(handle, RandomAccess.GetLength(handle), hash, null, StreamHashing.BufferSize, cancellationToken).ConfigureAwait(false);
+                actual = hash.Digest();
             }
 
             var verified = string.Equals(actual, blob.Digest, StringComparison.Ordinal);

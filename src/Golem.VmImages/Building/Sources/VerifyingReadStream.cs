@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Golem.VmImages.Hashing;
 
 namespace Golem.VmImages.Building.Sources;
@@ -74,22 +73,5 @@ internal sealed class VerifyingReadStream(Stream inner, string? expectedDigest, 
         }
 
         return 0;
-    }
-
-    /// <summary>Feeds each buffer to the SHA-256 on the read-ahead's thread; with no digest to check it does nothing.</summary>
-    private sealed class Sha256Sink(bool check) : IReadSink, IDisposable
-    {
-        private readonly IncrementalHash? _hash = check ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-
-        public ValueTask ConsumeAsync(ReadOnlyMemory<byte> data)
-        {
-            _hash?.AppendData(data.Span);
-            return ValueTask.CompletedTask;
-        }
-
-        /// <summary>Returns the digest, in the <c>sha256:</c> form, of the bytes consumed so far.</summary>
-        public string Digest() => "sha256:" + Convert.ToHexStringLower(_hash!.GetHashAndReset());
-
-        public void Dispose() => _hash?.Dispose();
     }
 }
